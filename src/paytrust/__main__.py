@@ -1,0 +1,3 @@
+from paytrust.cli import app
+
+app(prog_name="paytrust")

@@ -1,0 +1,1 @@
+"""The kernel every PayTrust module stands on."""

@@ -1,0 +1,1 @@
+"""Users, teams, roles and permissions, passwords, TOTP, API keys and console sessions."""

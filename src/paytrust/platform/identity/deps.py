@@ -1,0 +1,112 @@
+"""FastAPI dependencies: the unit of work, the caller, and the permission a route needs.
+
+Routes are deny-by-default: every route must carry exactly one of ``require(permission)`` or
+``PUBLIC``; ``paytrust.app.create_app`` refuses to start otherwise. Use them as
+
+    Caller = Annotated[Principal, require(RULES_EDIT)]
+    def update_rules(caller: Caller, db: DbSession) -> ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from paytrust.platform.db import Database
+from paytrust.platform.errors import PermissionDenied, Unauthenticated
+from paytrust.platform.identity import cache
+from paytrust.platform.identity import service as identity_service
+from paytrust.platform.identity.principal import Principal
+
+SESSION_COOKIE = "paytrust_session"
+PERMISSION_ATTR = "__paytrust_permission__"
+PUBLIC_ATTR = "__paytrust_public__"
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _db_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work; ``UnitOfWorkRoute`` commits it before the response."""
+    session = get_database(request).session_factory()
+    request.state.db_session = session
+    try:
+        yield session
+    finally:
+        session.close()  # rolls back anything not committed
+
+
+DbSession = Annotated[Session, Depends(_db_session)]
+
+
+def _credentials(request: Request) -> tuple[str, str] | None:
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return "api_key", api_key
+    authorization = request.headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return "api_key", value.strip()
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        return "session", token
+    return None
+
+
+def _resolve(database: Database, kind: str, credential: str) -> Principal:
+    with database.session_scope() as session:
+        if kind == "api_key":
+            return identity_service.authenticate_api_key(session, credential)
+        return identity_service.authenticate_session_token(session, credential)
+
+
+async def current_principal(request: Request) -> Principal:
+    """The authenticated caller, or 401."""
+    found = _credentials(request)
+    if found is None:
+        raise Unauthenticated("sign in or send an API key")
+    kind, credential = found
+    principal = cache.get(kind, credential)
+    if principal is None:
+        principal = await run_in_threadpool(_resolve, get_database(request), kind, credential)
+        if kind == "api_key":  # sessions touch last-seen on every request, so are not cached
+            cache.put(kind, credential, principal)
+    request.state.principal = principal
+    return principal
+
+
+def require(permission: str) -> Any:
+    """A dependency that yields the caller if it holds ``permission`` (401 / 403 otherwise)."""
+
+    async def check_permission(request: Request) -> Principal:
+        principal = await current_principal(request)
+        if not principal.can(permission):
+            raise PermissionDenied(f"requires permission {permission!r}")
+        return principal
+
+    setattr(check_permission, PERMISSION_ATTR, permission)
+    return Depends(check_permission)
+
+
+def _public() -> None:
+    """Marks a route that needs no caller (sign-in, health, static assets)."""
+
+
+setattr(_public, PUBLIC_ATTR, True)
+PUBLIC = Depends(_public)
+
+
+def route_permission(dependencies: list[Any]) -> str | None | Callable[[], None]:
+    """Find the marker among a route's (flattened) dependency callables."""
+    for call in dependencies:
+        if hasattr(call, PERMISSION_ATTR):
+            return str(getattr(call, PERMISSION_ATTR))
+        if hasattr(call, PUBLIC_ATTR):
+            return _public
+    return None

@@ -1,0 +1,1 @@
+"""Real-time risk engine: features, lists, rules, model, decision with reasons."""
