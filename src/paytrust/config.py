@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "paytrust-demo-secret-change-me"  # noqa: S105 - refused outside demo mode
+DEFAULT_SECRET = "paytrust-demo-secret-change-me"
 DEFAULT_DATA_KEY = "ZGVtby1kYXRhLWtleS0zMi1ieXRlcy1sb25nLSEhISE="  # base64 of 32 demo bytes
 
 

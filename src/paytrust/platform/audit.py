@@ -144,14 +144,15 @@ def verify(session: Session) -> VerifyReport:
     for entry in _iter_entries(session):
         count += 1
         if entry.seq != expected_seq:
-            breaks.append(ChainBreak(expected_seq, f"entries {expected_seq}..{entry.seq - 1} missing"))
+            missing = f"entries {expected_seq}..{entry.seq - 1} missing"
+            breaks.append(ChainBreak(expected_seq, missing))
         if entry.prev_hash != prev_hash:
-            breaks.append(ChainBreak(entry.seq, "previous hash does not match: entry removed or reordered"))
+            breaks.append(ChainBreak(entry.seq, "previous hash differs: removed or reordered"))
         if _entry_hash(key, entry.prev_hash, entry) != entry.entry_hash:
             breaks.append(ChainBreak(entry.seq, "content does not match its hash: entry edited"))
         expected_seq, prev_hash = entry.seq + 1, entry.entry_hash
     head = session.get(AuditHead, 1)
     head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
     if head_seq != expected_seq - 1 or head_hash != prev_hash:
-        breaks.append(ChainBreak(head_seq, "chain head does not match the newest entry: entries deleted"))
+        breaks.append(ChainBreak(head_seq, "chain head differs from the newest entry: deletion"))
     return VerifyReport(entries_checked=count, breaks=tuple(breaks))

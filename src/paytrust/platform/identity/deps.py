@@ -9,11 +9,12 @@ Routes are deny-by-default: every route must carry exactly one of ``require(perm
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from paytrust.platform.db import Database
@@ -102,11 +103,34 @@ setattr(_public, PUBLIC_ATTR, True)
 PUBLIC = Depends(_public)
 
 
-def route_permission(dependencies: list[Any]) -> str | None | Callable[[], None]:
-    """Find the marker among a route's (flattened) dependency callables."""
-    for call in dependencies:
+def access_marker(dependency_calls: list[Any]) -> str | None:
+    """``"public"`` or the permission a route requires, from its flattened dependency calls."""
+    for call in dependency_calls:
         if hasattr(call, PERMISSION_ATTR):
             return str(getattr(call, PERMISSION_ATTR))
         if hasattr(call, PUBLIC_ATTR):
-            return _public
+            return "public"
     return None
+
+
+class UnitOfWorkRoute(APIRoute):
+    """Commits the request's unit of work after the endpoint returns and before the response is
+    sent (FastAPI runs ``yield`` dependency teardown after sending, too late to report a failed
+    commit). On an error the session is closed uncommitted, i.e. rolled back."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handler_with_commit(request: Request) -> Response:
+            response = await handler(request)
+            session: Session | None = getattr(request.state, "db_session", None)
+            if session is not None:
+                await run_in_threadpool(session.commit)
+            return response
+
+        return handler_with_commit
+
+
+def api_router(**kwargs: Any) -> APIRouter:
+    """Every module's router: unit-of-work routes."""
+    return APIRouter(route_class=UnitOfWorkRoute, **kwargs)

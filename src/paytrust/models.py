@@ -1,0 +1,8 @@
+"""Imports every module's models: one registry for Alembic and the mappers."""
+
+from paytrust.platform import audit  # noqa: F401
+from paytrust.platform.db import Base
+
+metadata = Base.metadata
+
+__all__ = ["Base", "metadata"]
