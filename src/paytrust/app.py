@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 
 from paytrust import __version__
 from paytrust.config import Settings, get_settings
+from paytrust.console import install_console
 from paytrust.platform.db import Database
 from paytrust.platform.errors import install_problem_handlers
 from paytrust.platform.health import router as health_router
@@ -20,7 +21,9 @@ from paytrust.platform.identity.deps import access_marker
 
 def _routers() -> list[Any]:
     """Each module's routers, in mount order. Import here so the CLI starts fast."""
-    return [health_router]
+    from paytrust.console.views import routers as console_routers
+
+    return [health_router, *console_routers]
 
 
 def _flatten(dependant: Dependant) -> list[Any]:
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     install_problem_handlers(app)
+    install_console(app)
     for router in _routers():
         app.include_router(router)
     enforce_access_markers(app)
