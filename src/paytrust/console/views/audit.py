@@ -34,9 +34,9 @@ def _entries_last_day(db: Session, _principal: Principal) -> int:
     return audit_entry_count(db, since=utcnow() - timedelta(days=1))
 
 
-register_tile(Tile("audit.total", "dashboard.tile.audit_total", AUDIT_VIEW, _all_entries,
+register_tile(Tile("audit_total", "dashboard.tile.audit_total", AUDIT_VIEW, _all_entries,
                    url="/console/audit", order=100))
-register_tile(Tile("audit.last_day", "dashboard.tile.audit_last_day", AUDIT_VIEW,
+register_tile(Tile("audit_last_day", "dashboard.tile.audit_last_day", AUDIT_VIEW,
                    _entries_last_day, url="/console/audit", order=110))
 
 
