@@ -16,6 +16,7 @@ dropped (the engine lists the ones it saw in ``EntityUpdate.expired``) and sets 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
@@ -49,6 +50,15 @@ STATE_HORIZON_S: Final = 31 * 86_400  # nothing older matters; Redis keys expire
 SET_CAPACITY: Final[dict[str, int]] = {
     "devices": 32, "payees": 64, "countries": 16, "customers": 64, "senders": 64, "geo": 1,
 }
+# The member sets each kind of entity keeps (the Redis store reads exactly these).
+KIND_SETS: Final[dict[EntityKind, tuple[str, ...]]] = {
+    EntityKind.CUSTOMER: ("devices", "payees", "countries", "geo"),
+    EntityKind.ACCOUNT: ("payees",),
+    EntityKind.DEVICE: ("customers",),
+    EntityKind.IP: ("customers",),
+    EntityKind.PAYEE: ("senders",),
+    EntityKind.MERCHANT: ("devices", "customers"),
+}
 
 
 @dataclass(slots=True)
@@ -71,7 +81,8 @@ class EntityState:
 
 EMPTY_STATE: Final = EntityState()
 
-StateSnapshot = dict[EntityKey, EntityState]
+# Read-only view of the states a transaction needs; a missing key means "never seen".
+StateSnapshot = Mapping[EntityKey, EntityState]
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,8 +206,9 @@ def render_markdown() -> str:
     lines = [
         "# Risk engine features",
         "",
-        "Generated from `paytrust.risk.engine.features.vocabulary` — do not edit by hand:",
-        "`PYTHONPATH=src python -m paytrust.risk.engine.features.vocabulary > docs/risk/features.md`.",
+        "Generated from `paytrust.risk.engine.features.vocabulary` — do not edit by hand;",
+        "regenerate with `PYTHONPATH=src python -m paytrust.risk.engine.features.vocabulary`",
+        "redirected to this file.",
         "",
         "Window features describe the history *before* the scored transaction; a window is a",
         "whole number of time buckets (1 min = 6×10 s, 1 h = 12×5 min, 24 h = 24×1 h,",
