@@ -2,8 +2,8 @@
 
 ``VOCABULARY`` is what the rule compiler validates against; ``FEATURE_NAMES`` is the fixed,
 ordered numeric vector the model sees (numbers and booleans of the transaction and its
-entities; list hits and the model score itself are left to the policy). Run this module to
-regenerate docs/risk/features.md.
+entities; list hits and the model score itself are left to the policy).
+``python -m paytrust.risk.engine.features`` regenerates docs/risk/features.md.
 
 Window features describe the history *before* the transaction being scored. Windows are
 bucketed: "1 h" is the current 5-minute bucket and the 11 before it (see ``state.py``).
@@ -207,7 +207,7 @@ def render_markdown() -> str:
         "# Risk engine features",
         "",
         "Generated from `paytrust.risk.engine.features.vocabulary` — do not edit by hand;",
-        "regenerate with `PYTHONPATH=src python -m paytrust.risk.engine.features.vocabulary`",
+        "regenerate with `PYTHONPATH=src python -m paytrust.risk.engine.features`",
         "redirected to this file.",
         "",
         "Window features describe the history *before* the scored transaction; a window is a",
@@ -223,7 +223,3 @@ def render_markdown() -> str:
         model = "yes" if spec.name in in_model else ""
         lines.append(f"| `{spec.name}` | {kind} | {model} | {spec.en} | {spec.zh} |")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(render_markdown(), end="")
