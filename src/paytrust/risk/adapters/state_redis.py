@@ -43,6 +43,10 @@ class RedisStateStore:
     def from_url(cls, url: str, prefix: str = "paytrust:risk:") -> RedisStateStore:
         return cls(Redis.from_url(url, decode_responses=True), prefix)
 
+    @property
+    def client(self) -> Redis:
+        return self._redis
+
     def _key(self, key: EntityKey) -> str:
         kind, entity_id = key
         return f"{self._prefix}{kind.value}:{entity_id}"
