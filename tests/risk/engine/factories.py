@@ -10,7 +10,7 @@ from typing import Any
 
 from paytrust.risk.engine.config import DEFAULT_CONFIG
 from paytrust.risk.engine.features import compute_features
-from paytrust.risk.engine.state import EntityState, StateSnapshot, apply_update
+from paytrust.risk.engine.state import EntityState, apply_update
 from paytrust.risk.engine.transaction import Channel, Transaction, TransactionType
 from paytrust.risk.engine.verdict import Decision
 
@@ -104,7 +104,3 @@ class StubRules:
 
     def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]:
         return tuple(i for i, rule in enumerate(self.rules) if rule.enabled and rule.predicate(ctx))
-
-
-def empty_snapshot() -> StateSnapshot:
-    return {}
