@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import add
 from typing import Final
 
 
@@ -71,8 +72,10 @@ class EntityState:
     members: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def copy(self) -> EntityState:
+        """A copy that ``apply_update`` can change without touching this state. Bucket
+        lists are shared: ``apply_update`` replaces a bucket's list, never edits it."""
         return EntityState(
-            buckets={r: {i: v.copy() for i, v in b.items()} for r, b in self.buckets.items()},
+            buckets={resolution: dict(b) for resolution, b in self.buckets.items()},
             totals=self.totals.copy(),
             maxima=self.maxima.copy(),
             members={name: m.copy() for name, m in self.members.items()},
@@ -109,15 +112,14 @@ def apply_update(state: EntityState, update: EntityUpdate) -> None:
     """Apply ``update`` to ``state`` in place (the in-memory store and batch overlays)."""
     at = update.at
     series = update.series
-    for resolution, _kept in RESOLUTIONS.items():
-        buckets = state.buckets.setdefault(resolution, {})
+    all_buckets = state.buckets
+    for resolution in RESOLUTIONS:
+        buckets = all_buckets.get(resolution)
+        if buckets is None:
+            buckets = all_buckets[resolution] = {}
         index = int(at // resolution)
         bucket = buckets.get(index)
-        if bucket is None:
-            buckets[index] = list(series)
-        else:
-            for position, value in enumerate(series):
-                bucket[position] += value
+        buckets[index] = list(series) if bucket is None else list(map(add, bucket, series))
     for resolution, index in update.expired:
         state.buckets.get(resolution, {}).pop(index, None)
     for name, value in update.totals:
