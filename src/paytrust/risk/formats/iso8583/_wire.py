@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 
+import iso8583
 import orjson
 
-import iso8583
 from paytrust.risk.formats import _checks
 from paytrust.risk.formats.errors import FormatError, OversizedPayload
 from paytrust.risk.formats.iso8583._spec import SPEC_1987_ASCII
