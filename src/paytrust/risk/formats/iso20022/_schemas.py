@@ -19,8 +19,7 @@ from lxml import etree
 
 from paytrust.risk.formats.errors import FormatError
 
-_PREFIX = re.compile(r"\b[A-Za-z_][\w.-]*:")  # namespace prefixes in lxml's error paths
-_CLARK = re.compile(r"\{[^}]*\}")  # {namespace}Name in lxml's messages
+_CLARK = re.compile(r"\{[a-z]+:[^}]*\}")  # {namespace}Name in lxml's messages, not {'A', 'B'}
 _MAX_REPORTED = 10
 
 
@@ -55,7 +54,7 @@ class Iso20022Schemas:
             if schema.validate(document):
                 return
             problems = tuple(
-                (_PREFIX.sub("", entry.path or "Document"), _CLARK.sub("", entry.message))
+                (_readable_path(document, entry.path), _CLARK.sub("", entry.message))
                 for entry in islice(cast("Iterable[Any]", schema.error_log), _MAX_REPORTED)
             )
         field, message = problems[0]
@@ -70,3 +69,33 @@ class Iso20022Schemas:
                 parser = etree.XMLParser(resolve_entities=False, no_network=True)
                 self._compiled[namespace] = etree.XMLSchema(etree.parse(str(path), parser))
             return self._compiled[namespace]
+
+
+def _readable_path(document: etree._Element, error_path: str | None) -> str:
+    """``/Document/FIToFICstmrCdtTrf/CdtTrfTxInf[2]/ChrgBr`` for libxml2's error path, which
+    reads ``/*/*/*[2]/*[3]`` when the message uses a default namespace."""
+    steps = (error_path or "").strip("/").split("/")[1:]  # relative to the Document itself
+    try:
+        found = document.xpath("/".join(steps), namespaces=_prefixes(document)) if steps else []
+    except etree.XPathError:
+        found = []
+    first = found[0] if isinstance(found, list) and found else None
+    element: etree._Element | None = first if isinstance(first, etree._Element) else document
+    names = []
+    while element is not None and element is not document.getparent():
+        names.append(_step(element))
+        element = element.getparent()
+    return "/" + "/".join(reversed(names))
+
+
+def _prefixes(document: etree._Element) -> dict[str, str]:
+    return {prefix: uri for prefix, uri in document.nsmap.items() if prefix}
+
+
+def _step(element: etree._Element) -> str:
+    name = etree.QName(element).localname
+    parent = element.getparent()
+    if parent is None:
+        return name
+    namesakes = [sibling for sibling in parent if sibling.tag == element.tag]
+    return f"{name}[{namesakes.index(element) + 1}]" if len(namesakes) > 1 else name
