@@ -9,7 +9,7 @@ import ipaddress
 import math
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact
 
 from paytrust.risk.engine.transaction import CURRENCY_EXPONENTS, MAX_AMOUNT_MINOR
 from paytrust.risk.formats.errors import FormatError
@@ -22,6 +22,8 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _MCC = re.compile(r"[0-9]{4}")
 _CARD_BIN = re.compile(r"[0-9]{6,8}")
 _MAX_AMOUNT_DIGITS = len(str(MAX_AMOUNT_MINOR - 1))
+# Traps any rounding that changes the value; 60 digits hold every in-bounds amount exactly.
+_EXACT = Context(prec=60, traps=[Inexact])
 
 
 def currency_code(field: str, code: str) -> str:
@@ -32,33 +34,23 @@ def currency_code(field: str, code: str) -> str:
 
 
 def minor_units(field: str, amount: Decimal, currency: str, *, signed: bool = False) -> int:
-    """Convert a major-unit amount to exact integer minor units of ``currency``.
-
-    Works on the decimal digits directly rather than through ``Decimal`` arithmetic, whose
-    context precision (28 digits) would round long inputs instead of rejecting them.
-    """
+    """Convert a major-unit amount to exact integer minor units of ``currency``: refused when
+    that would need rounding, never rounded."""
     if not amount.is_finite():
         raise FormatError(field, "amount must be a finite number")
-    sign, digits, exponent = amount.as_tuple()
-    assert isinstance(exponent, int)  # finite decimals have an integer exponent
-    if sign and not signed:
-        raise FormatError(field, "amount must be greater than zero")
-    coefficient = "".join(map(str, digits)).rstrip("0")
-    if not coefficient:
-        if signed:
-            return 0
-        raise FormatError(field, "amount must be greater than zero")
-    exponent += len(digits) - len(coefficient)  # the zeros stripped from the right
     currency_exponent = CURRENCY_EXPONENTS[currency]
-    if -exponent > currency_exponent:
+    if amount and amount.adjusted() + currency_exponent >= _MAX_AMOUNT_DIGITS:
+        raise FormatError(field, "amount is larger than any single payment PayTrust accepts")
+    try:
+        scaled: Decimal | None = amount.scaleb(currency_exponent, _EXACT)
+    except Inexact:  # more significant digits than any amount within bounds can carry
+        scaled = None
+    if scaled is None or scaled != scaled.to_integral_value():
         raise FormatError(field, f"{currency} amounts have at most {currency_exponent} decimals")
-    shift = exponent + currency_exponent
-    if len(coefficient) + shift > _MAX_AMOUNT_DIGITS:
-        raise FormatError(field, "amount is larger than any single payment PayTrust accepts")
-    minor = int(coefficient + "0" * shift)  # shift >= 0: checked just above
-    if minor >= MAX_AMOUNT_MINOR:
-        raise FormatError(field, "amount is larger than any single payment PayTrust accepts")
-    return -minor if sign else minor
+    minor = int(scaled)
+    if minor <= 0 and not signed:
+        raise FormatError(field, "amount must be greater than zero")
+    return minor
 
 
 def identifier(field: str, value: str, *, max_length: int = MAX_ID_LENGTH) -> str:

@@ -22,7 +22,6 @@ from pydantic import (
     Discriminator,
     Field,
     JsonValue,
-    PrivateAttr,
     Tag,
     TypeAdapter,
     ValidationError,
@@ -162,23 +161,23 @@ class TransactionIn(BaseModel):
     original_transaction_id: Id | None = Field(default=None, description="For refunds: the "
                                                "transaction refunded.", examples=[None])
 
-    _amount_minor: int = PrivateAttr(default=0)
-    _balance_before_minor: int | None = PrivateAttr(default=None)
-    _balance_after_minor: int | None = PrivateAttr(default=None)
-
     @model_validator(mode="after")
     def _money_in_minor_units(self) -> Self:
-        currency = _checks.currency_code("currency", self.currency)
-        self._amount_minor = _checks.minor_units("amount", self.amount, currency)
-        if self.balance_before is not None:
-            self._balance_before_minor = _checks.minor_units(
-                "balance_before", self.balance_before, currency, signed=True)
-        if self.balance_after is not None:
-            self._balance_after_minor = _checks.minor_units(
-                "balance_after", self.balance_after, currency, signed=True)
+        self.minor_units()  # refuses amounts that do not convert exactly
         if (self.latitude is None) != (self.longitude is None):
             raise FormatError("latitude", "latitude and longitude come together or not at all")
         return self
+
+    def minor_units(self) -> tuple[int, int | None, int | None]:
+        """Amount, balance before and balance after in minor units of ``currency``."""
+        currency = _checks.currency_code("currency", self.currency)
+        return (
+            _checks.minor_units("amount", self.amount, currency),
+            None if self.balance_before is None else _checks.minor_units(
+                "balance_before", self.balance_before, currency, signed=True),
+            None if self.balance_after is None else _checks.minor_units(
+                "balance_after", self.balance_after, currency, signed=True),
+        )
 
 
 class TransactionBatchIn(BaseModel):
@@ -191,12 +190,35 @@ class TransactionBatchIn(BaseModel):
 
 
 def to_transaction(model: TransactionIn) -> Transaction:
-    fields = model.model_dump(exclude={"amount", "balance_before", "balance_after"})
+    amount_minor, balance_before_minor, balance_after_minor = model.minor_units()
     return Transaction(
-        **fields,
-        amount_minor=model._amount_minor,
-        balance_before_minor=model._balance_before_minor,
-        balance_after_minor=model._balance_after_minor,
+        transaction_id=model.transaction_id,
+        occurred_at=model.occurred_at,
+        type=model.type,
+        amount_minor=amount_minor,
+        currency=model.currency,
+        customer_id=model.customer_id,
+        account_id=model.account_id,
+        channel=model.channel,
+        auth_method=model.auth_method,
+        payee_id=model.payee_id,
+        payee_name=model.payee_name,
+        payee_country=model.payee_country,
+        merchant_id=model.merchant_id,
+        merchant_category=model.merchant_category,
+        merchant_country=model.merchant_country,
+        agent_id=model.agent_id,
+        device_id=model.device_id,
+        ip=model.ip,
+        country=model.country,
+        latitude=model.latitude,
+        longitude=model.longitude,
+        card_bin=model.card_bin,
+        balance_before_minor=balance_before_minor,
+        balance_after_minor=balance_after_minor,
+        credential_changed_at=model.credential_changed_at,
+        sim_swapped_at=model.sim_swapped_at,
+        original_transaction_id=model.original_transaction_id,
     )
 
 
