@@ -11,7 +11,12 @@ import hmac
 import re
 from datetime import UTC, datetime
 
-from paytrust.risk.engine.transaction import AuthMethod, Transaction, TransactionType
+from paytrust.risk.engine.transaction import (
+    MAX_AMOUNT_MINOR,
+    AuthMethod,
+    Transaction,
+    TransactionType,
+)
 from paytrust.risk.formats import _checks
 from paytrust.risk.formats.errors import FormatError
 from paytrust.risk.formats.iso8583 import _codes
@@ -112,7 +117,7 @@ def _amount(digits: str) -> int:
     amount = int(digits)  # already in minor units: DE4 carries the currency's implied decimals
     if amount <= 0:
         raise FormatError("DE4", "amount must be greater than zero")
-    if amount >= 10**15:
+    if amount >= MAX_AMOUNT_MINOR:
         raise FormatError("DE4", "amount is larger than any single payment PayTrust accepts")
     return amount
 
