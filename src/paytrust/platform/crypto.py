@@ -30,7 +30,19 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Column, Table, Text, and_, event, not_, or_, select, type_coerce, update
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
+    Text,
+    and_,
+    event,
+    not_,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
@@ -265,7 +277,9 @@ class RotationReport:
         return sum(self.rows_by_table.values())
 
 
-def rotate_keys(session: Session, *, actor: str, batch_size: int = 500) -> RotationReport:
+def rotate_keys(
+    session: Session, *, actor: str, batch_size: int = 500, metadata: MetaData = Base.metadata
+) -> RotationReport:
     """Re-encrypt every encrypted column of every mapped table under the primary key.
 
     Works in batches of rows still carrying another key id, so it is resumable: a second run
@@ -274,7 +288,7 @@ def rotate_keys(session: Session, *, actor: str, batch_size: int = 500) -> Rotat
     """
     ring = keyring()
     rows_by_table: dict[str, int] = {}
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         columns = encrypted_columns(table)
         if columns:
             rows_by_table[table.name] = _rotate_table(session, table, columns, ring, batch_size)

@@ -15,7 +15,6 @@ from alembic import op
 
 import paytrust.platform.db
 
-
 revision: str = '20261123_03_kernel_infra'
 down_revision: str | None = '20261123_01_platform_audit'
 branch_labels: str | Sequence[str] | None = None

@@ -26,7 +26,9 @@ router = api_router(prefix="/api/v1/notifications", tags=["notifications"])
 
 Manager = Annotated[Principal, require(NOTIFICATIONS_MANAGE)]
 Reader = Annotated[Principal, require(NOTIFICATIONS_READ_OWN)]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_schema("No such channel or notification")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: problem_schema("No such channel or notification"),
+}
 
 
 def _channel_read(channel: NotificationChannel) -> ChannelRead:
