@@ -112,7 +112,7 @@ class WebhookReceiver:
                 """Quiet: the test asserts on what was received."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
     def stop(self) -> None:
         assert self._server is not None
