@@ -85,7 +85,9 @@ def keys_rotate(
     from paytrust.platform import crypto
     from paytrust.platform.db import Database
 
-    database = Database(get_settings().database_url)
+    settings = get_settings()
+    crypto.configure(crypto.KeyRing.from_settings(settings))
+    database = Database(settings.database_url)
     with database.session_scope() as session:
         report = crypto.rotate_keys(session, actor="cli:keys-rotate", batch_size=batch_size)
     for table, rows in report.rows_by_table.items():
@@ -126,20 +128,21 @@ def jobs_list() -> None:
     runner = build_runner(settings, database)
     with database.read_session() as session:
         rows = {job.name: job for job in jobs.list_jobs(session)}
-    for name, spec in sorted(runner.registry.jobs.items()):
-        schedule = (f"every {spec.schedule.interval_seconds}s" if spec.schedule.interval
-                    else f"daily at {spec.schedule.daily_at_text} UTC")
-        row = rows.get(name)
-        state = ("not yet scheduled" if row is None else
-                 f"next {row.next_run_at:%Y-%m-%d %H:%M:%S}Z, last {row.last_status or '-'}"
-                 f"{'' if row.enabled else ', disabled'}")
-        typer.echo(f"{name}\t{schedule}\t{state}")
+        for name, spec in sorted(runner.registry.jobs.items()):
+            schedule = (f"every {spec.schedule.interval_seconds}s" if spec.schedule.interval
+                        else f"daily at {spec.schedule.daily_at_text} UTC")
+            row = rows.get(name)
+            state = ("not yet scheduled" if row is None else
+                     f"next {row.next_run_at:%Y-%m-%d %H:%M:%S}Z, last {row.last_status or '-'}"
+                     f"{'' if row.enabled else ', disabled'}")
+            typer.echo(f"{name}\t{schedule}\t{state}")
 
 
 @jobs_app.command("run")
 def jobs_run(name: Annotated[str, typer.Argument(help="registered job name")]) -> None:
     """Run one job now, whatever its schedule; exit 1 if it fails."""
     from paytrust.platform.db import Database
+    from paytrust.platform.jobs import LeaseUnavailable
     from paytrust.worker import build_runner
 
     settings = get_settings()
@@ -147,7 +150,12 @@ def jobs_run(name: Annotated[str, typer.Argument(help="registered job name")]) -
     if name not in runner.registry.jobs:
         typer.echo(f"no job named {name!r}", err=True)
         raise typer.Exit(2)
-    if not runner.run_now(name):
+    try:
+        succeeded = runner.run_now(name)
+    except LeaseUnavailable as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(3) from error
+    if not succeeded:
         typer.echo(f"job {name} failed (see 'paytrust jobs list')", err=True)
         raise typer.Exit(1)
     typer.echo(f"job {name} succeeded")
