@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paytrust.config import get_settings
+
+if TYPE_CHECKING:
+    from paytrust.platform.db import Database
 
 app = typer.Typer(
     help="PayTrust: the security-and-trust platform of a payment provider.",
@@ -64,6 +69,18 @@ def serve(
     )
 
 
+@contextmanager
+def _open_database() -> Iterator[Database]:
+    """The command's database, disposed of when the command ends."""
+    from paytrust.platform.db import Database
+
+    database = Database(get_settings().database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
 @keys_app.command("generate")
 def keys_generate(
     key_id: Annotated[str, typer.Argument(help="id for the new key, e.g. k2")] = "k2",
@@ -83,12 +100,9 @@ def keys_rotate(
     """Re-encrypt every personal-data column with the first key of PAYTRUST_DATA_KEYS."""
     import paytrust.models  # noqa: F401  (every table with encrypted columns)
     from paytrust.platform import crypto
-    from paytrust.platform.db import Database
 
-    settings = get_settings()
-    crypto.configure(crypto.KeyRing.from_settings(settings))
-    database = Database(settings.database_url)
-    with database.session_scope() as session:
+    crypto.configure(crypto.KeyRing.from_settings(get_settings()))
+    with _open_database() as database, database.session_scope() as session:
         report = crypto.rotate_keys(session, actor="cli:keys-rotate", batch_size=batch_size)
     for table, rows in report.rows_by_table.items():
         typer.echo(f"{table}: {rows} rows re-encrypted")
@@ -104,29 +118,25 @@ def worker(
     import signal
     import threading
 
-    from paytrust.platform.db import Database
     from paytrust.worker import build_runner
 
-    settings = get_settings()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    runner = build_runner(settings, Database(settings.database_url))
-    typer.echo(f"worker {runner.lease.holder} started")
-    runner.run_forever(stop, poll_interval_s=poll_interval)
+    with _open_database() as database:
+        runner = build_runner(get_settings(), database)
+        typer.echo(f"worker {runner.lease.holder} started")
+        runner.run_forever(stop, poll_interval_s=poll_interval)
 
 
 @jobs_app.command("list")
 def jobs_list() -> None:
     """Registered jobs with their schedule and last outcome."""
     from paytrust.platform import jobs
-    from paytrust.platform.db import Database
     from paytrust.worker import build_runner
 
-    settings = get_settings()
-    database = Database(settings.database_url)
-    runner = build_runner(settings, database)
-    with database.read_session() as session:
+    with _open_database() as database, database.read_session() as session:
+        runner = build_runner(get_settings(), database)
         rows = {job.name: job for job in jobs.list_jobs(session)}
         for name, spec in sorted(runner.registry.jobs.items()):
             schedule = (f"every {spec.schedule.interval_seconds}s" if spec.schedule.interval
@@ -141,20 +151,19 @@ def jobs_list() -> None:
 @jobs_app.command("run")
 def jobs_run(name: Annotated[str, typer.Argument(help="registered job name")]) -> None:
     """Run one job now, whatever its schedule; exit 1 if it fails."""
-    from paytrust.platform.db import Database
     from paytrust.platform.jobs import LeaseUnavailable
     from paytrust.worker import build_runner
 
-    settings = get_settings()
-    runner = build_runner(settings, Database(settings.database_url))
-    if name not in runner.registry.jobs:
-        typer.echo(f"no job named {name!r}", err=True)
-        raise typer.Exit(2)
-    try:
-        succeeded = runner.run_now(name)
-    except LeaseUnavailable as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(3) from error
+    with _open_database() as database:
+        runner = build_runner(get_settings(), database)
+        if name not in runner.registry.jobs:
+            typer.echo(f"no job named {name!r}", err=True)
+            raise typer.Exit(2)
+        try:
+            succeeded = runner.run_now(name)
+        except LeaseUnavailable as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(3) from error
     if not succeeded:
         typer.echo(f"job {name} failed (see 'paytrust jobs list')", err=True)
         raise typer.Exit(1)
