@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 
 from paytrust import __version__
 from paytrust.config import Settings, get_settings
+from paytrust.platform import crypto
 from paytrust.platform.db import Database
 from paytrust.platform.errors import install_problem_handlers
 from paytrust.platform.health import router as health_router
@@ -20,7 +21,9 @@ from paytrust.platform.identity.deps import access_marker
 
 def _routers() -> list[Any]:
     """Each module's routers, in mount order. Import here so the CLI starts fast."""
-    return [health_router]
+    from paytrust.platform.notify.api import router as notifications_router
+
+    return [health_router, notifications_router]
 
 
 def _flatten(dependant: Dependant) -> list[Any]:
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     owns_database = database is None
     database = database or Database(settings.database_url)
+    crypto.configure(crypto.KeyRing.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
