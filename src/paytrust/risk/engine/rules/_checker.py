@@ -126,8 +126,9 @@ class _Checker:
 
     def arithmetic(self, node: nodes.Arithmetic) -> Type:
         left, right = self.check(node.left), self.check(node.right)
-        if node.op == "+" and _unify(left, right) is ValueType.STRING:
-            return ValueType.STRING
+        common = _unify(left, right)
+        if node.op == "+" and (common is ValueType.STRING or common is ValueType.NULL):
+            return common  # text concatenation, or null + null: a null of any type
         for operand, found in ((node.left, left), (node.right, right)):
             if found not in (ValueType.NUMBER, *_LOOSE):
                 text = "numbers or two strings" if node.op == "+" else "numbers"
