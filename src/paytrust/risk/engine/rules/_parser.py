@@ -109,6 +109,9 @@ class _Parser:
             return nodes.Literal(token.value, start, token.end)
         if token.kind is TokenKind.NAME:
             if self.at("("):
+                if "." in token.text:
+                    raise ExpressionError(token.start, "functions are called as lower(x), "
+                                          "not x.lower()", "syntax-error")
                 return self.call(token)
             return nodes.Name(token.text, start, token.end)
         if token.kind is TokenKind.KEYWORD:

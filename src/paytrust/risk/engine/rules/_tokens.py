@@ -115,10 +115,11 @@ def _word(source: str, start: int) -> Token:
     while True:
         match = _SEGMENT.match(source, position)
         if match is None:
-            if position > start:
+            if position > start and source[position:position + 1] != "_":
                 raise ExpressionError(position - 1, "a name cannot end with '.'",
                                       "syntax-error")
-            raise ExpressionError(start, "names start with a letter (a-z, A-Z)", "syntax-error")
+            raise ExpressionError(position, "each part of a name starts with a letter "
+                                  "(a-z, A-Z)", "syntax-error")
         segments.append(match.group())
         position = match.end()
         if source[position:position + 1] != ".":
