@@ -2,6 +2,7 @@
 
 from paytrust.platform import audit  # noqa: F401
 from paytrust.platform.db import Base
+from paytrust.risk import models as risk_models  # noqa: F401
 
 metadata = Base.metadata
 
