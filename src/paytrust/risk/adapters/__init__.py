@@ -1,0 +1,1 @@
+"""I/O around the engine: entity-state stores (memory, Redis) and the async scorer."""

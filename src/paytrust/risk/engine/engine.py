@@ -1,0 +1,313 @@
+"""The engine facade: transaction + state snapshot + clock -> result + state updates.
+
+``Engine`` holds the immutable pieces (compiled rules, list snapshot, models, policy) and
+does no I/O; swap ``lists`` or the rules by building a new engine or assigning the
+attribute (one reference swap, so a concurrent reader sees the old or the new whole).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import nan
+from operator import itemgetter
+from typing import Any, Protocol
+
+import numpy as np
+
+from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
+from paytrust.risk.engine.features import VOCABULARY, FieldType, compute_features, state_keys
+from paytrust.risk.engine.lists import ListSnapshot
+from paytrust.risk.engine.model import ModelError, ModelOutput, ScoringModel
+from paytrust.risk.engine.policy import (
+    LOCALES,
+    ModelEvidence,
+    PolicyConfig,
+    RuleHit,
+    decide,
+)
+from paytrust.risk.engine.state import (
+    EMPTY_STATE,
+    EntityKey,
+    EntityState,
+    EntityUpdate,
+    StateSnapshot,
+    StateUpdate,
+    apply_update,
+)
+from paytrust.risk.engine.transaction import Transaction
+from paytrust.risk.engine.verdict import Decision, Reason
+
+logger = logging.getLogger(__name__)
+
+
+class RuleDescription(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def description_en(self) -> str: ...
+    @property
+    def description_zh(self) -> str: ...
+    @property
+    def action(self) -> Decision | None: ...
+    @property
+    def score(self) -> float | None: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def shadow(self) -> bool: ...
+
+
+class CompiledRules(Protocol):
+    """The compiled rule set (``paytrust.risk.engine.rules.compile_ruleset``)."""
+
+    @property
+    def rules(self) -> Sequence[RuleDescription]: ...
+
+    def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScoreResult:
+    transaction_id: str
+    decision: Decision
+    score: float
+    reasons: tuple[Reason, ...]
+    rules_hit: tuple[str, ...]
+    shadow_rules_hit: tuple[str, ...]
+    model_version: str | None
+    challenger_score: float | None
+    ruleset_version: str
+    features: Mapping[str, object] = field(repr=False)
+    latency_ms: float = 0.0  # set by the caller that measured it
+
+
+@dataclass(frozen=True, slots=True)
+class _PreparedRule:
+    rule_id: str
+    shadow: bool
+    hits: Mapping[str, RuleHit]  # locale -> hit carrying the message in that locale
+
+
+class Engine:
+    def __init__(
+        self,
+        ruleset: CompiledRules | None,
+        lists: ListSnapshot,
+        model: ScoringModel | None = None,
+        challenger: ScoringModel | None = None,
+        policy: PolicyConfig | None = None,
+        vocabulary: Mapping[str, FieldType] = VOCABULARY,
+        *,
+        config: EngineConfig = DEFAULT_CONFIG,
+        ruleset_version: str = "",
+    ) -> None:
+        for candidate in (model, challenger):
+            if candidate is not None:
+                _check_model_features(candidate, vocabulary)
+        self.lists = lists
+        self.model = model
+        self.challenger = challenger
+        self.policy = policy or PolicyConfig()
+        self.config = config
+        self.ruleset_version = ruleset_version
+        self._ruleset = ruleset
+        self._rules = _prepare_rules(ruleset)
+
+    def state_keys(self, txn: Transaction) -> tuple[EntityKey, ...]:
+        return state_keys(txn)
+
+    def score(
+        self, txn: Transaction, snapshot: StateSnapshot, now: datetime, locale: str = "en"
+    ) -> tuple[ScoreResult, StateUpdate]:
+        features, update = self._features(txn, snapshot, now.timestamp())
+        champion, challenger = self._predict([features])
+        return self._decide(txn, features, champion, 0, challenger, locale), update
+
+    def score_batch(
+        self,
+        txns: Sequence[Transaction],
+        snapshot: StateSnapshot,
+        now: datetime,
+        locale: str = "en",
+    ) -> tuple[list[ScoreResult], StateUpdate]:
+        """Score ``txns`` in order, each seeing the state left by the ones before it.
+
+        Results equal scoring them one by one with the store updated in between; the
+        returned update is every transaction's updates, in order, to apply at once.
+        """
+        clock = now.timestamp()
+        overlay: dict[EntityKey, EntityState] = {}
+        view = _OverlaySnapshot(snapshot, overlay)
+        all_features = []
+        updates: list[EntityUpdate] = []
+        for txn in txns:
+            features, update = self._features(txn, view, clock)
+            all_features.append(features)
+            updates.extend(update)
+            for entity_update in update:
+                state = overlay.get(entity_update.key)
+                if state is None:
+                    state = overlay[entity_update.key] = snapshot.get(
+                        entity_update.key, EMPTY_STATE
+                    ).copy()
+                apply_update(state, entity_update)
+        champion, challenger = self._predict(all_features)
+        results = [
+            self._decide(txn, features, champion, row, challenger, locale)
+            for row, (txn, features) in enumerate(zip(txns, all_features, strict=True))
+        ]
+        return results, tuple(updates)
+
+    def _features(
+        self, txn: Transaction, snapshot: Mapping[EntityKey, EntityState], clock: float
+    ) -> tuple[dict[str, object], StateUpdate]:
+        features, update = compute_features(txn, snapshot, self.config)
+        features.update(self.lists.features(txn, clock))
+        return features, update
+
+    def _predict(
+        self, rows: list[dict[str, object]]
+    ) -> tuple[ModelOutput | None, ModelOutput | None]:
+        champion = _safe_predict(self.model, rows)
+        challenger = _safe_predict(self.challenger, rows)
+        return champion, challenger
+
+    def _decide(
+        self,
+        txn: Transaction,
+        features: dict[str, object],
+        champion: ModelOutput | None,
+        row: int,
+        challenger: ModelOutput | None,
+        locale: str,
+    ) -> ScoreResult:
+        if locale not in LOCALES:
+            raise ValueError(f"unsupported locale {locale!r}; use one of {LOCALES}")
+        evidence = None
+        if champion is not None and self.model is not None:
+            probability = float(champion.probabilities[row])
+            features["model.score"] = probability
+            evidence = ModelEvidence(probability, _top_contributions(
+                self.model.feature_names, champion.contributions[row]))
+        else:
+            features["model.score"] = None
+        hits, shadow_hits = self._evaluate_rules(features, locale)
+        verdict = decide(features, hits, evidence, model_failed=self.model is not None
+                         and champion is None, config=self.policy, locale=locale)
+        return ScoreResult(
+            transaction_id=txn.transaction_id,
+            decision=verdict.decision,
+            score=verdict.score,
+            reasons=verdict.reasons,
+            rules_hit=tuple(hit.rule_id for hit in hits),
+            shadow_rules_hit=shadow_hits,
+            model_version=self.model.version if evidence is not None and self.model else None,
+            challenger_score=(
+                float(challenger.probabilities[row]) if challenger is not None else None
+            ),
+            ruleset_version=self.ruleset_version,
+            features=features,
+        )
+
+    def _evaluate_rules(
+        self, features: Mapping[str, object], locale: str
+    ) -> tuple[list[RuleHit], tuple[str, ...]]:
+        if self._ruleset is None:
+            return [], ()
+        hits: list[RuleHit] = []
+        shadow: list[str] = []
+        rules = self._rules
+        for index in self._ruleset.evaluate(features):
+            rule = rules[index]
+            if rule is None:
+                continue
+            if rule.shadow:
+                shadow.append(rule.rule_id)
+            else:
+                hits.append(rule.hits[locale])
+        return hits, tuple(shadow)
+
+
+class _OverlaySnapshot(Mapping[EntityKey, EntityState]):
+    """The batch's own updated states over the snapshot read before the batch."""
+
+    __slots__ = ("_base", "_overlay")
+
+    def __init__(self, base: StateSnapshot, overlay: dict[EntityKey, EntityState]) -> None:
+        self._base = base
+        self._overlay = overlay
+
+    def __getitem__(self, key: EntityKey) -> EntityState:
+        state = self._overlay.get(key)
+        return state if state is not None else self._base[key]
+
+    def get(self, key: EntityKey, default: Any = None) -> Any:
+        state = self._overlay.get(key)
+        return state if state is not None else self._base.get(key, default)
+
+    def __iter__(self) -> Any:
+        return iter({**self._base, **self._overlay})
+
+    def __len__(self) -> int:
+        return len({**self._base, **self._overlay})
+
+
+def _prepare_rules(ruleset: CompiledRules | None) -> list[_PreparedRule | None]:
+    if ruleset is None:
+        return []
+    prepared: list[_PreparedRule | None] = []
+    for rule in ruleset.rules:
+        if not rule.enabled:
+            prepared.append(None)
+            continue
+        messages = {"en": rule.description_en, "zh": rule.description_zh or rule.description_en}
+        prepared.append(_PreparedRule(rule.id, rule.shadow, {
+            locale: RuleHit(rule.id, rule.action, rule.score, message)
+            for locale, message in messages.items()
+        }))
+    return prepared
+
+
+def _check_model_features(model: ScoringModel, vocabulary: Mapping[str, FieldType]) -> None:
+    unknown = [name for name in model.feature_names
+               if vocabulary.get(name) not in (FieldType.NUMBER, FieldType.BOOL)]
+    if unknown:
+        raise ModelError(f"model {model.version} uses features outside the vocabulary: "
+                         f"{unknown[:5]}")
+
+
+_GETTERS: dict[tuple[str, ...], Any] = {}
+
+
+def _vectors(names: Sequence[str], rows: Iterable[Mapping[str, object]]) -> np.ndarray[Any, Any]:
+    key = tuple(names)
+    getter = _GETTERS.get(key)
+    if getter is None:
+        getter = _GETTERS[key] = itemgetter(*key) if len(key) > 1 else (
+            lambda row: (row[key[0]],)
+        )
+    return np.array([[nan if value is None else value for value in getter(row)]
+                     for row in rows], dtype=np.float64)
+
+
+def _safe_predict(
+    model: ScoringModel | None, rows: list[dict[str, object]]
+) -> ModelOutput | None:
+    """The model's output, or ``None`` when it fails: the decision then rests on rules."""
+    if model is None:
+        return None
+    try:
+        return model.predict(_vectors(model.feature_names, rows))
+    except Exception:  # any model failure must degrade to rules, never fail the payment
+        logger.exception("model %s failed; scoring on rules and lists", model.version)
+        return None
+
+
+def _top_contributions(
+    names: Sequence[str], contributions: np.ndarray[Any, Any], limit: int = 8
+) -> tuple[tuple[str, float], ...]:
+    order = np.argsort(-contributions)[:limit]
+    return tuple((names[i], float(contributions[i])) for i in order if contributions[i] > 0)

@@ -1,0 +1,372 @@
+"""Features of one transaction from the state of its entities, and the updates it causes.
+
+The same function serves live scoring and replays of history (training, backtests), so a
+model sees online exactly the features it was trained on. Entities read per transaction
+(``state_keys``): the customer, the paying account, the paying account *as a receiver*
+(payee state keyed by the account id: what flowed in before it pays out — mule cash-out),
+and, when present, the device, the IP, the payee and the merchant. P2P ``payee_id`` values
+are assumed to share the account-id namespace, so money received by an account is the
+payee state of that same id.
+"""
+
+from __future__ import annotations
+
+from math import log1p, sqrt
+
+from paytrust.risk.engine.config import EngineConfig
+from paytrust.risk.engine.features.geo import decode_point, encode_point, haversine_km
+from paytrust.risk.engine.features.windows import DAY, HOUR, distinct_since, expired_buckets
+from paytrust.risk.engine.features.windows import window_series as window
+from paytrust.risk.engine.state import (
+    AMOUNT,
+    COUNT,
+    EMPTY_STATE,
+    NEAR_THRESHOLD_COUNT,
+    REFUND_COUNT,
+    SMALL_COUNT,
+    EntityKey,
+    EntityKind,
+    EntityState,
+    EntityUpdate,
+    StateSnapshot,
+    StateUpdate,
+)
+from paytrust.risk.engine.transaction import CURRENCY_EXPONENTS, Transaction, TransactionType
+
+Features = dict[str, object]
+
+_CUSTOMER, _ACCOUNT, _DEVICE = EntityKind.CUSTOMER, EntityKind.ACCOUNT, EntityKind.DEVICE
+_IP, _PAYEE, _MERCHANT = EntityKind.IP, EntityKind.PAYEE, EntityKind.MERCHANT
+_FEN = 100.0  # CNY minor units per yuan
+_MIN_LOG_VARIANCE = 0.01  # a customer who always pays the same amount is not infinitely surprised
+
+
+def state_keys(txn: Transaction) -> tuple[EntityKey, ...]:
+    """The entity keys whose state scoring ``txn`` reads (and, except the inbound view of
+    the paying account, updates)."""
+    keys = [(_CUSTOMER, txn.customer_id), (_ACCOUNT, txn.account_id), (_PAYEE, txn.account_id)]
+    if txn.device_id:
+        keys.append((_DEVICE, txn.device_id))
+    if txn.ip:
+        keys.append((_IP, txn.ip))
+    if txn.payee_id and txn.payee_id != txn.account_id:
+        keys.append((_PAYEE, txn.payee_id))
+    if txn.merchant_id:
+        keys.append((_MERCHANT, txn.merchant_id))
+    return tuple(keys)
+
+
+def compute_features(
+    txn: Transaction, snapshot: StateSnapshot, config: EngineConfig
+) -> tuple[Features, StateUpdate]:
+    at = txn.occurred_at.timestamp()
+    amount_fen = txn.amount_minor * config.fen_per_minor_unit[txn.currency]
+    amount = amount_fen / _FEN
+    threshold = config.reporting_threshold_cny
+    is_small = amount <= config.small_amount_cny
+    is_near = threshold * (1.0 - config.near_threshold_band) <= amount < threshold
+    is_refund = txn.type is TransactionType.REFUND
+    series = (1.0, amount_fen, float(is_small), float(is_near), float(is_refund),
+              amount_fen if is_refund else 0.0)
+    ctx: Features = _transaction_features(txn, at, amount, is_small, is_near)
+
+    get = snapshot.get
+    updates = [
+        _customer(ctx, get((_CUSTOMER, txn.customer_id), EMPTY_STATE), txn, at, amount,
+                  series, config),
+        _account(ctx, get((_ACCOUNT, txn.account_id), EMPTY_STATE),
+                 get((_PAYEE, txn.account_id), EMPTY_STATE), txn, at, amount, series),
+    ]
+    updates.extend(_device(ctx, get((_DEVICE, txn.device_id), EMPTY_STATE), txn, at, series)
+                   if txn.device_id else _no_device(ctx))
+    updates.extend(_ip(ctx, get((_IP, txn.ip), EMPTY_STATE), txn, at, series)
+                   if txn.ip else _no_ip(ctx))
+    updates.extend(_payee(ctx, get((_PAYEE, txn.payee_id), EMPTY_STATE), txn, at, series)
+                   if txn.payee_id and txn.payee_id != txn.account_id else _no_payee(ctx))
+    updates.extend(_merchant(ctx, get((_MERCHANT, txn.merchant_id), EMPTY_STATE), txn, at,
+                             series) if txn.merchant_id else _no_merchant(ctx))
+    return ctx, tuple(updates)
+
+
+def _transaction_features(
+    txn: Transaction, at: float, amount: float, is_small: bool, is_near: bool
+) -> Features:
+    counterparty_country = txn.payee_country or txn.merchant_country
+    before = txn.balance_before_minor
+    major = 10 ** CURRENCY_EXPONENTS[txn.currency]
+    return {
+        "txn.amount": amount,
+        "txn.currency": txn.currency,
+        "txn.type": txn.type.value,
+        "txn.channel": txn.channel.value,
+        "txn.auth_method": txn.auth_method.value,
+        "txn.country": txn.country,
+        "txn.payee_country": txn.payee_country,
+        "txn.merchant_category": txn.merchant_category,
+        "txn.merchant_country": txn.merchant_country,
+        "txn.card_bin": txn.card_bin,
+        "txn.hour_utc": float(int(at % DAY) // HOUR),
+        "txn.is_cross_border": bool(
+            txn.country and counterparty_country and counterparty_country != txn.country
+        ),
+        "txn.is_round_amount": txn.amount_minor % (100 * major) == 0,
+        "txn.is_small_amount": is_small,
+        "txn.is_near_threshold": is_near,
+        "txn.balance_drain_ratio": txn.amount_minor / before if before and before > 0 else None,
+    }
+
+
+def _days_since(state: EntityState, at: float) -> float | None:
+    last = state.maxima.get("last_at")
+    return None if last is None else max(0.0, at - last) / DAY
+
+
+def _days_since_first(state: EntityState, at: float) -> float | None:
+    negated_first = state.maxima.get("first_at_negated")
+    return None if negated_first is None else max(0.0, at + negated_first) / DAY
+
+
+def _refund_ratio(window_30d: tuple[float, ...] | list[float]) -> float:
+    payments = window_30d[COUNT] - window_30d[REFUND_COUNT]
+    return window_30d[REFUND_COUNT] / payments if payments > 0 else 0.0
+
+
+def _seen_maxima(at: float) -> tuple[tuple[str, float], ...]:
+    return (("last_at", at), ("first_at_negated", -at))
+
+
+def _customer(
+    ctx: Features, state: EntityState, txn: Transaction, at: float, amount: float,
+    series: tuple[float, ...], config: EngineConfig,
+) -> EntityUpdate:
+    w1m, w1h, w24h = window(state, "1m", at), window(state, "1h", at), window(state, "24h", at)
+    w7d, w30d = window(state, "7d", at), window(state, "30d", at)
+    members = state.members
+    devices = members.get("devices")
+    payees = members.get("payees")
+    countries = members.get("countries")
+    counterparty = txn.payee_id or txn.merchant_id
+    log_amount = log1p(amount)
+    ctx.update({
+        "customer.count_1m": w1m[COUNT], "customer.count_1h": w1h[COUNT],
+        "customer.count_24h": w24h[COUNT], "customer.count_7d": w7d[COUNT],
+        "customer.count_30d": w30d[COUNT],
+        "customer.amount_1h": w1h[AMOUNT] / _FEN, "customer.amount_24h": w24h[AMOUNT] / _FEN,
+        "customer.amount_7d": w7d[AMOUNT] / _FEN, "customer.amount_30d": w30d[AMOUNT] / _FEN,
+        "customer.small_count_1h": w1h[SMALL_COUNT],
+        "customer.small_count_24h": w24h[SMALL_COUNT],
+        "customer.near_threshold_count_24h": w24h[NEAR_THRESHOLD_COUNT],
+        "customer.near_threshold_count_7d": w7d[NEAR_THRESHOLD_COUNT],
+        "customer.refund_ratio_30d": _refund_ratio(w30d),
+        "customer.amount_zscore": _amount_zscore(state, log_amount, config),
+        "customer.history_count": state.totals.get("n", 0.0),
+        "customer.days_since_last": _days_since(state, at),
+        "customer.days_since_first": _days_since_first(state, at),
+        "customer.new_device": bool(txn.device_id) and txn.device_id not in (devices or ()),
+        "customer.new_payee": bool(counterparty) and counterparty not in (payees or ()),
+        "customer.new_country": bool(txn.country) and txn.country not in (countries or ()),
+        "customer.distinct_devices_24h": distinct_since(devices, at - DAY),
+        "customer.distinct_devices_7d": distinct_since(devices, at - 7 * DAY),
+        "customer.distinct_payees_24h": distinct_since(payees, at - DAY),
+        "customer.distinct_countries_7d": distinct_since(countries, at - 7 * DAY),
+    })
+    maxima = list(_seen_maxima(at))
+    # The payment system may send the last security change only now and then: remember it.
+    for name, feature, changed_at in (
+        ("credential_changed_at", "customer.hours_since_credential_change",
+         txn.credential_changed_at),
+        ("sim_swapped_at", "customer.hours_since_sim_swap", txn.sim_swapped_at),
+    ):
+        latest = state.maxima.get(name)
+        if changed_at is not None:
+            stamp = changed_at.timestamp()
+            maxima.append((name, stamp))
+            latest = stamp if latest is None else max(latest, stamp)
+        ctx[feature] = None if latest is None else max(0.0, at - latest) / HOUR
+    new_members = []
+    if txn.device_id:
+        new_members.append(("devices", txn.device_id))
+    if counterparty:
+        new_members.append(("payees", counterparty))
+    if txn.country:
+        new_members.append(("countries", txn.country))
+    _geo(ctx, members.get("geo"), txn, at, config, new_members)
+    return EntityUpdate(
+        key=(_CUSTOMER, txn.customer_id), at=at, series=series,
+        totals=(("n", 1.0), ("log_sum", log_amount), ("log_sum_sq", log_amount * log_amount)),
+        maxima=tuple(maxima), members=tuple(new_members), expired=expired_buckets(state, at),
+    )
+
+
+def _amount_zscore(state: EntityState, log_amount: float, config: EngineConfig) -> float | None:
+    totals = state.totals
+    n = totals.get("n", 0.0)
+    if n < config.min_history_for_zscore:
+        return None
+    mean = totals["log_sum"] / n
+    variance = max(totals["log_sum_sq"] / n - mean * mean, _MIN_LOG_VARIANCE)
+    return (log_amount - mean) / sqrt(variance)
+
+
+def _geo(
+    ctx: Features, last_points: dict[str, float] | None, txn: Transaction, at: float,
+    config: EngineConfig, new_members: list[tuple[str, str]],
+) -> None:
+    latitude, longitude = txn.latitude, txn.longitude
+    ctx["txn.geo_velocity_kmh"] = ctx["txn.distance_from_last_km"] = None
+    if latitude is None or longitude is None:
+        return
+    new_members.append(("geo", encode_point(latitude, longitude)))
+    if not last_points:
+        return
+    (member, seen_at), = last_points.items()
+    last_latitude, last_longitude = decode_point(member)
+    distance = haversine_km(last_latitude, last_longitude, latitude, longitude)
+    hours = max(abs(at - seen_at), config.min_geo_interval_s) / HOUR
+    ctx["txn.distance_from_last_km"] = distance
+    ctx["txn.geo_velocity_kmh"] = distance / hours
+
+
+def _account(
+    ctx: Features, state: EntityState, inbound: EntityState, txn: Transaction, at: float,
+    amount: float, series: tuple[float, ...],
+) -> EntityUpdate:
+    w1h, w24h, w7d = window(state, "1h", at), window(state, "24h", at), window(state, "7d", at)
+    in24h = window(inbound, "24h", at)
+    payees = state.members.get("payees")
+    inbound_amount = in24h[AMOUNT] / _FEN
+    last_inbound = inbound.maxima.get("last_at")
+    ctx.update({
+        "account.count_1h": w1h[COUNT], "account.count_24h": w24h[COUNT],
+        "account.amount_24h": w24h[AMOUNT] / _FEN, "account.amount_7d": w7d[AMOUNT] / _FEN,
+        "account.days_since_last": _days_since(state, at),
+        "account.distinct_payees_1h": distinct_since(payees, at - HOUR),
+        "account.distinct_payees_24h": distinct_since(payees, at - DAY),
+        "account.distinct_payees_7d": distinct_since(payees, at - 7 * DAY),
+        "account.inbound_count_24h": in24h[COUNT],
+        "account.inbound_amount_24h": inbound_amount,
+        "account.inbound_distinct_senders_24h": distinct_since(
+            inbound.members.get("senders"), at - DAY
+        ),
+        "account.hours_since_last_inbound": (
+            None if last_inbound is None else max(0.0, at - last_inbound) / HOUR
+        ),
+        "txn.outflow_to_inflow_24h": amount / inbound_amount if inbound_amount > 0 else None,
+    })
+    counterparty = txn.payee_id or txn.merchant_id
+    return EntityUpdate(
+        key=(_ACCOUNT, txn.account_id), at=at, series=series, maxima=_seen_maxima(at),
+        members=(("payees", counterparty),) if counterparty else (),
+        expired=expired_buckets(state, at),
+    )
+
+
+def _device(
+    ctx: Features, state: EntityState, txn: Transaction, at: float, series: tuple[float, ...]
+) -> tuple[EntityUpdate]:
+    w1h, w24h = window(state, "1h", at), window(state, "24h", at)
+    customers = state.members.get("customers")
+    ctx.update({
+        "device.is_new": "last_at" not in state.maxima,
+        "device.count_1h": w1h[COUNT], "device.count_24h": w24h[COUNT],
+        "device.small_count_1h": w1h[SMALL_COUNT],
+        "device.distinct_customers_24h": distinct_since(customers, at - DAY),
+        "device.distinct_customers_7d": distinct_since(customers, at - 7 * DAY),
+    })
+    return (EntityUpdate(
+        key=(_DEVICE, str(txn.device_id)), at=at, series=series, maxima=_seen_maxima(at),
+        members=(("customers", txn.customer_id),), expired=expired_buckets(state, at),
+    ),)
+
+
+def _no_device(ctx: Features) -> tuple[()]:
+    ctx.update({"device.is_new": False, "device.count_1h": 0.0, "device.count_24h": 0.0,
+                "device.small_count_1h": 0.0, "device.distinct_customers_24h": 0,
+                "device.distinct_customers_7d": 0})
+    return ()
+
+
+def _ip(
+    ctx: Features, state: EntityState, txn: Transaction, at: float, series: tuple[float, ...]
+) -> tuple[EntityUpdate]:
+    customers = state.members.get("customers")
+    ctx.update({
+        "ip.count_1m": window(state, "1m", at)[COUNT],
+        "ip.count_1h": window(state, "1h", at)[COUNT],
+        "ip.distinct_customers_1h": distinct_since(customers, at - HOUR),
+        "ip.distinct_customers_24h": distinct_since(customers, at - DAY),
+    })
+    return (EntityUpdate(
+        key=(_IP, str(txn.ip)), at=at, series=series, maxima=_seen_maxima(at),
+        members=(("customers", txn.customer_id),), expired=expired_buckets(state, at),
+    ),)
+
+
+def _no_ip(ctx: Features) -> tuple[()]:
+    ctx.update({"ip.count_1m": 0.0, "ip.count_1h": 0.0, "ip.distinct_customers_1h": 0,
+                "ip.distinct_customers_24h": 0})
+    return ()
+
+
+def _payee(
+    ctx: Features, state: EntityState, txn: Transaction, at: float, series: tuple[float, ...]
+) -> tuple[EntityUpdate]:
+    w24h, w7d = window(state, "24h", at), window(state, "7d", at)
+    senders = state.members.get("senders")
+    ctx.update({
+        "payee.is_new": "last_at" not in state.maxima,
+        "payee.days_since_first": _days_since_first(state, at),
+        "payee.count_24h": w24h[COUNT], "payee.count_7d": w7d[COUNT],
+        "payee.amount_24h": w24h[AMOUNT] / _FEN, "payee.amount_7d": w7d[AMOUNT] / _FEN,
+        "payee.distinct_senders_24h": distinct_since(senders, at - DAY),
+        "payee.distinct_senders_7d": distinct_since(senders, at - 7 * DAY),
+    })
+    return (EntityUpdate(
+        key=(_PAYEE, str(txn.payee_id)), at=at, series=series, maxima=_seen_maxima(at),
+        members=(("senders", txn.account_id),), expired=expired_buckets(state, at),
+    ),)
+
+
+def _no_payee(ctx: Features) -> tuple[()]:
+    ctx.update({"payee.is_new": False, "payee.days_since_first": None, "payee.count_24h": 0.0,
+                "payee.count_7d": 0.0, "payee.amount_24h": 0.0, "payee.amount_7d": 0.0,
+                "payee.distinct_senders_24h": 0, "payee.distinct_senders_7d": 0})
+    return ()
+
+
+def _merchant(
+    ctx: Features, state: EntityState, txn: Transaction, at: float, series: tuple[float, ...]
+) -> tuple[EntityUpdate]:
+    w1h, w24h, w30d = window(state, "1h", at), window(state, "24h", at), window(state, "30d", at)
+    devices = state.members.get("devices") or {}
+    customers = state.members.get("customers") or {}
+    day_ago = at - DAY
+    distinct_devices = distinct_since(devices, day_ago)
+    ctx.update({
+        "merchant.count_1h": w1h[COUNT], "merchant.count_24h": w24h[COUNT],
+        "merchant.amount_24h": w24h[AMOUNT] / _FEN,
+        "merchant.small_count_1h": w1h[SMALL_COUNT],
+        "merchant.refund_ratio_30d": _refund_ratio(w30d),
+        "merchant.distinct_customers_24h": distinct_since(customers, day_ago),
+        "merchant.distinct_devices_24h": distinct_devices,
+        "merchant.payments_per_device_24h": w24h[COUNT] / distinct_devices
+        if distinct_devices else 0.0,
+        "merchant.device_repeat_24h": devices.get(txn.device_id or "", 0.0) > day_ago,
+        "merchant.customer_repeat_24h": customers.get(txn.customer_id, 0.0) > day_ago,
+    })
+    new_members = [("customers", txn.customer_id)]
+    if txn.device_id:
+        new_members.append(("devices", txn.device_id))
+    return (EntityUpdate(
+        key=(_MERCHANT, str(txn.merchant_id)), at=at, series=series, maxima=_seen_maxima(at),
+        members=tuple(new_members), expired=expired_buckets(state, at),
+    ),)
+
+
+def _no_merchant(ctx: Features) -> tuple[()]:
+    ctx.update({"merchant.count_1h": 0.0, "merchant.count_24h": 0.0, "merchant.amount_24h": 0.0,
+                "merchant.small_count_1h": 0.0, "merchant.refund_ratio_30d": 0.0,
+                "merchant.distinct_customers_24h": 0, "merchant.distinct_devices_24h": 0,
+                "merchant.payments_per_device_24h": 0.0, "merchant.device_repeat_24h": False,
+                "merchant.customer_repeat_24h": False})
+    return ()
