@@ -1,24 +1,9 @@
-"""Closed vocabularies of the risk module, stored as their string values."""
+"""Closed vocabularies of the risk module, stored as their string values. List kinds and
+actions are the engine's own (``paytrust.risk.engine.lists``)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-
-class ListKind(StrEnum):
-    ACCOUNT = "account"
-    DEVICE = "device"
-    IP = "ip"
-    CARD_BIN = "card_bin"
-    COUNTRY = "country"
-    PAYEE = "payee"
-    CUSTOMER = "customer"
-    NAME = "name"
-
-
-class ListMode(StrEnum):
-    BLOCK = "block"
-    ALLOW = "allow"
 
 
 class OutcomeLabel(StrEnum):

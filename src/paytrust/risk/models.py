@@ -140,7 +140,7 @@ class RiskListEntry(IdMixin, Base):
     __table_args__ = (Index("ix_risk_list_entry_kind_value", "kind", "value"),)
 
     kind: Mapped[str] = mapped_column(String(20))
-    mode: Mapped[str] = mapped_column(String(10))
+    action: Mapped[str] = mapped_column(String(10))
     value: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]

@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table('risk_list_entry',
     sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('expires_at', paytrust.platform.db.UTCDateTime(timezone=True), nullable=True),
