@@ -129,9 +129,10 @@ class RecentDecisionRead(BaseModel):
 
 class RuleErrorRead(BaseModel):
     rule_id: str | None
-    line: int | None
-    column: int | None
+    line: int
+    column: int
     message: str
+    code: str
 
 
 class RulesetValidateIn(BaseModel):

@@ -7,11 +7,9 @@ Until a version is activated the scorers run the shipped default pack.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -20,7 +18,13 @@ from paytrust.platform import audit
 from paytrust.platform.errors import NotFound, ValidationFailed
 from paytrust.platform.events import bus
 from paytrust.risk.engine.features.vocabulary import VOCABULARY
-from paytrust.risk.engine.rules import RuleError, RuleSetInvalid, diff_rulesets, parse_ruleset
+from paytrust.risk.engine.rules import (
+    RuleError,
+    RuleSet,
+    RuleSetInvalid,
+    diff_rulesets,
+    parse_ruleset,
+)
 from paytrust.risk.engine.rules import validate_ruleset as validate_rules
 from paytrust.risk.events import RulesChanged
 from paytrust.risk.models import RiskRulesetVersion
@@ -31,7 +35,8 @@ DEFAULT_PACK = Path(__file__).resolve().parents[2] / "content" / "rules" / "defa
 
 def _error_read(error: RuleError) -> RuleErrorRead:
     return RuleErrorRead(
-        rule_id=error.rule_id, line=error.line, column=error.column, message=error.message
+        rule_id=error.rule_id, line=error.line, column=error.column, message=error.message,
+        code=error.code,
     )
 
 
@@ -44,17 +49,17 @@ def _require_valid(yaml_text: str) -> None:
     errors = validate_ruleset(yaml_text)
     if errors:
         first = errors[0]
-        where = f"line {first.line}, column {first.column}" if first.line else "rule set"
+        where = f"line {first.line}, column {first.column}"
         raise ValidationFailed(
             f"{len(errors)} error(s) in the rule set; {where}: {first.message}",
             field="yaml", errors=[e.model_dump() for e in errors],
         )
 
 
-def _parsed(yaml_text: str) -> Any:
+def _parsed(yaml_text: str) -> RuleSet:
     try:
         return parse_ruleset(yaml_text)
-    except RuleSetInvalid as error:  # a stored version always parsed when it was saved
+    except RuleSetInvalid as error:
         raise ValidationFailed(str(error), field="yaml") from error
 
 
@@ -64,8 +69,10 @@ def _changes(old_yaml: str | None, new_yaml: str) -> dict[str, list[str]]:
     if old_yaml is None:
         return {"added": sorted(rule.id for rule in new.rules), "removed": [], "changed": []}
     diff = diff_rulesets(_parsed(old_yaml), new)
-    fields = {f.name: getattr(diff, f.name) for f in dataclasses.fields(diff)}
-    return {key: sorted(fields.get(key, ())) for key in ("added", "removed", "changed")}
+    return {
+        "added": list(diff.added), "removed": list(diff.removed),
+        "changed": [change.rule_id for change in diff.changed],
+    }
 
 
 def _text_diff(old_yaml: str, new_yaml: str, old_label: str, new_label: str) -> str:
@@ -124,6 +131,11 @@ def save_ruleset_version(
     """Store ``yaml_text`` as the next version of ``name`` (it must validate); the audit
     entry carries which rules it adds, removes and changes against the previous version."""
     _require_valid(yaml_text)
+    document_name = _parsed(yaml_text).name
+    if document_name != name:
+        raise ValidationFailed(
+            f"the document names rule set {document_name!r}, not {name!r}", field="ruleset"
+        )
     previous = next(iter(_versions(session, name)), None)
     row = RiskRulesetVersion(
         name=name, version=(previous.version + 1) if previous else 1, yaml=yaml_text,

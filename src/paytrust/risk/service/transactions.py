@@ -60,7 +60,7 @@ def recent_decisions(
             amount_minor=txn.amount_minor, currency=txn.currency, customer_id=txn.customer_id,
             rules_hit=decision.rules_hit, scored_at=decision.scored_at,
         )
-        for decision, txn in session.execute(query).tuples()
+        for decision, txn in session.execute(query)
     ]
 
 
@@ -72,7 +72,7 @@ def recent_answers(session: Session, *, limit: int) -> list[tuple[str, dict[str,
         .join(RiskDecision, RiskDecision.transaction_id == RiskTransaction.id)
         .order_by(RiskDecision.scored_at.desc())
         .limit(limit)
-    ).tuples().all()
+    ).all()
     return [
         (payload, {
             "transaction_id": decision.transaction_id, "decision": decision.decision,
