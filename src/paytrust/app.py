@@ -20,7 +20,9 @@ from paytrust.platform.identity.deps import access_marker
 
 def _routers() -> list[Any]:
     """Each module's routers, in mount order. Import here so the CLI starts fast."""
-    return [health_router]
+    from paytrust.risk.api import routers as risk_routers
+
+    return [health_router, *risk_routers]
 
 
 def _flatten(dependant: Dependant) -> list[Any]:
@@ -53,11 +55,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     owns_database = database is None
     database = database or Database(settings.database_url)
 
+    from paytrust.risk.adapters.runtime import RiskRuntime
+
+    risk_runtime = RiskRuntime(database, settings.risk)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_database:
-            database.dispose()
+        await risk_runtime.start()
+        try:
+            yield
+        finally:
+            await risk_runtime.stop()  # records every transaction already answered
+            if owns_database:
+                database.dispose()
 
     app = FastAPI(
         title="PayTrust",
@@ -69,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.risk = risk_runtime
     install_problem_handlers(app)
     for router in _routers():
         app.include_router(router)

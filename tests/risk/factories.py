@@ -34,3 +34,15 @@ def make_result(txn: Transaction, decision: Decision = Decision.APPROVE,
 def make_scored(decision: Decision = Decision.APPROVE, **txn_fields: Any) -> ScoredTransaction:
     txn = make_txn(**txn_fields)
     return ScoredTransaction(txn, make_result(txn, decision), payload_hash(txn), SCORED_AT)
+
+
+def json_transaction(**changes: Any) -> dict[str, Any]:
+    """A PayTrust JSON transaction; ``changes`` override (``None`` drops a field)."""
+    fields: dict[str, Any] = {
+        "transaction_id": "tx-1", "occurred_at": "2026-04-13T10:30:00+08:00",
+        "type": "p2p_transfer", "amount": "128.50", "currency": "CNY",
+        "customer_id": "cus-1", "account_id": "acc-1", "channel": "in_app",
+        "payee_id": "acc-2", "device_id": "dev-1", "ip": "203.0.113.7", "country": "CN",
+    }
+    fields.update(changes)
+    return {key: value for key, value in fields.items() if value is not None}

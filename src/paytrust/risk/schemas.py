@@ -179,7 +179,6 @@ class RulesetChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=1)
-    comment: str | None = Field(default=None, max_length=2000)
 
 
 class RulesetDiffRead(BaseModel):
