@@ -21,8 +21,9 @@ from paytrust.platform.identity.deps import access_marker
 def _routers() -> list[Any]:
     """Each module's routers, in mount order. Import here so the CLI starts fast."""
     from paytrust.risk.api import routers as risk_routers
+    from paytrust.risk.views import router as risk_console
 
-    return [health_router, *risk_routers]
+    return [health_router, *risk_routers, risk_console]
 
 
 def _flatten(dependant: Dependant) -> list[Any]:

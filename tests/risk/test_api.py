@@ -65,7 +65,8 @@ def test_json_transaction_is_scored_and_recorded(
     assert _recorded(client, database) == 1
     with database.read_session() as session:
         stored = session.get(RiskTransaction, "tx-1")
-        assert stored is not None and stored.amount_minor == 12_850
+        assert stored is not None
+        assert stored.amount_minor == 12_850
 
 
 def test_iso20022_message_with_two_transfers_answers_two_decisions(
@@ -123,7 +124,8 @@ def test_reasons_follow_accept_language(
     assert chinese.headers["content-language"] == "zh-Hans"
     english_text = " ".join(r["message"] for r in english.json()["reasons"])
     chinese_text = " ".join(r["message"] for r in chinese.json()["reasons"])
-    assert english_text.isascii() and not chinese_text.isascii()
+    assert english_text.isascii()
+    assert not chinese_text.isascii()
 
 
 # --- idempotency -----------------------------------------------------------------------
@@ -278,7 +280,8 @@ def test_rule_set_validate_save_diff_and_rollback_over_http(
     v2 = v1.replace("1000", "500")
     invalid = _post_json(client, reader, {"yaml": v1.replace("> 1000", "> >")},
                          "/api/v1/rulesets:validate").json()
-    assert not invalid["valid"] and invalid["errors"][0]["line"] == 5
+    assert not invalid["valid"]
+    assert invalid["errors"][0]["line"] == 5
     for text in (v1, v2):
         saved = _post_json(client, editor, {"yaml": text, "activate": True},
                            "/api/v1/rulesets/default/versions")
@@ -291,7 +294,8 @@ def test_rule_set_validate_save_diff_and_rollback_over_http(
     assert [(v["version"], v["is_active"]) for v in versions] == [(2, False), (1, True)]
     rejected = _post_json(client, editor, {"yaml": "ruleset: default\nrules: 3\n"},
                           "/api/v1/rulesets/default/versions")
-    assert rejected.status_code == 400 and rejected.json()["errors"]
+    assert rejected.status_code == 400
+    assert rejected.json()["errors"]
 
 
 def test_list_import_is_all_or_nothing(client: TestClient, auth: Auth) -> None:
@@ -308,3 +312,23 @@ def test_list_import_is_all_or_nothing(client: TestClient, auth: Auth) -> None:
                                                                                 "10.0.0.1"),
                        headers={**editor, "content-type": "text/csv"})
     assert good.json() == {"imported": 2, "already_present": 0}
+
+
+# --- console pages ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "permission", "expected"), [
+    ("/console/risk/rules", RULES_READ, "velocity_burst_1m"),
+    ("/console/risk/lists", "risk.lists.read", "0 active entries"),
+    ("/console/risk/decisions", TRANSACTIONS_READ, "tx-1"),
+    ("/console/risk/alerts", ALERTS_READ, "open alerts"),
+])
+def test_console_pages_render_for_their_permission_only(
+    client: TestClient, database: Database, scoring: dict[str, str], auth: Auth,
+    path: str, permission: str, expected: str,
+) -> None:
+    _post_json(client, scoring, json_transaction())
+    _recorded(client, database)
+    page = client.get(path, headers=auth(permission))
+    assert page.status_code == 200, page.text
+    assert expected in page.text
+    assert client.get(path, headers=auth("risk.models.read")).status_code == 403

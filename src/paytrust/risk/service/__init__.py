@@ -15,6 +15,7 @@ from paytrust.risk.service.outcomes import record_outcome, rule_precision
 from paytrust.risk.service.rulesets import (
     activate_ruleset_version,
     active_ruleset,
+    default_pack_yaml,
     diff_ruleset_versions,
     get_ruleset_version,
     list_ruleset_versions,
@@ -34,6 +35,7 @@ __all__ = [
     "active_ruleset",
     "add_list_entry",
     "change_stamp",
+    "default_pack_yaml",
     "diff_ruleset_versions",
     "engine_inputs",
     "get_ruleset_version",
