@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from paytrust.config import get_settings
+from paytrust.risk import cli as risk_cli
 
 app = typer.Typer(
     help="PayTrust: the security-and-trust platform of a payment provider.",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app.command("score")(risk_cli.score)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from paytrust.config import RiskSettings
+from paytrust.config import RiskSettings, Settings
 from paytrust.platform.db import Database
 from paytrust.platform.errors import ValidationFailed
 from paytrust.platform.events import bus
@@ -55,8 +56,14 @@ def answer_of(result: ScoreResult) -> Answer:
         ],
         "rules_hit": list(result.rules_hit), "model_version": result.model_version,
         "ruleset_version": result.ruleset_version or None,
-        "latency_ms": round(result.latency_ms, 3),
+        "latency_ms": result.latency_ms,
     }
+
+
+def card_token_key(settings: Settings) -> bytes:
+    """The key the ISO 8583 parser tokenises card numbers with, derived from the secret."""
+    secret = settings.secret_key.get_secret_value().encode()
+    return hashlib.sha256(b"paytrust-card-token\x00" + secret).digest()
 
 
 def open_state_store(settings: RiskSettings) -> StateStore:

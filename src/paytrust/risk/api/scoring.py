@@ -8,7 +8,6 @@ recorder. Parsing, authorising and answering only; the work is in ``RiskRuntime.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -23,7 +22,7 @@ from paytrust.platform.errors import (
 )
 from paytrust.platform.identity.deps import api_router, require
 from paytrust.platform.identity.principal import Principal
-from paytrust.risk.adapters.runtime import RiskRuntime
+from paytrust.risk.adapters.runtime import RiskRuntime, card_token_key
 from paytrust.risk.api._body import read_body
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.formats import FormatError, parse_payload
@@ -76,16 +75,11 @@ def _runtime(request: Request) -> RiskRuntime:
     return runtime
 
 
-def _card_token_key(request: Request) -> bytes:
-    secret = request.app.state.settings.secret_key.get_secret_value().encode()
-    return hashlib.sha256(b"paytrust-card-token\x00" + secret).digest()
-
-
 def _parse(request: Request, body: bytes) -> list[Transaction]:
     try:
         return parse_payload(
             request.headers.get("content-type", ""), body, now=datetime.now(UTC),
-            card_token_key=_card_token_key(request),
+            card_token_key=card_token_key(request.app.state.settings),
         )
     except FormatError as error:
         errors = [{"field": field, "message": message} for field, message in error.problems]
