@@ -117,8 +117,7 @@ class RiskRuntime:
 
     async def start(self) -> None:
         await asyncio.to_thread(self.reload)
-        with self.database.read_session() as session:
-            self.recent.warm(risk_service.recent_answers(session, limit=WARM_CACHE_ANSWERS))
+        self.recent.warm(await asyncio.to_thread(self._recorded_answers))
         bus.subscribe(RulesChanged.name, self._on_change)
         bus.subscribe(ListsChanged.name, self._on_change)
         self.recorder.start()
@@ -149,6 +148,10 @@ class RiskRuntime:
         self.stamp = inputs.stamp
         log.info("risk engine loaded: rules %s, %d list entries",
                  inputs.ruleset_version, len(inputs.list_rows))
+
+    def _recorded_answers(self) -> list[tuple[str, Answer]]:
+        with self.database.read_session() as session:
+            return risk_service.recent_answers(session, limit=WARM_CACHE_ANSWERS)
 
     def _on_change(self, _event: Any) -> None:
         self.reload()
