@@ -64,7 +64,8 @@ def test_an_invalid_version_is_not_saved(session: Session) -> None:
         risk_service.save_ruleset_version(
             session, actor=ANALYST, name="default", yaml_text=SMALL.replace("0.4", "nine"),
             comment=None, now=NOW)
-    assert caught.value.field == "yaml" and caught.value.extra["errors"]
+    assert caught.value.field == "yaml"
+    assert caught.value.extra["errors"]
     with pytest.raises(NotFound):
         risk_service.list_ruleset_versions(session, "default")
 
@@ -82,7 +83,8 @@ def test_saved_versions_are_numbered_and_audited_with_their_diff(session: Sessio
     second = risk_service.save_ruleset_version(
         session, actor=ANALYST, name="default", yaml_text=SMALL_CHANGED, comment=None, now=NOW)
     assert (first.version, second.version) == (1, 2)
-    assert not first.is_active and not second.is_active
+    assert not first.is_active
+    assert not second.is_active
     saved = [entry for entry in _audit(session) if entry[0] == "risk.ruleset.saved"]
     assert saved[0][1:] == ("default@1", {"comment": "start", "diff": {
         "added": ["big_amount"], "removed": [], "changed": []}})
@@ -108,7 +110,8 @@ def test_activation_is_announced_after_commit_and_rollback_is_audited(
     risk_service.rollback_ruleset(session, actor=ANALYST, name="default", version=1)
     session.commit()
     active = risk_service.active_ruleset(session)
-    assert active is not None and active.version == 1
+    assert active is not None
+    assert active.version == 1
     action, entity, after = _audit(session)[-1]
     assert (action, entity) == ("risk.ruleset.rolled_back", "default@1")
     assert after["diff"]["removed"] == ["blocked_device"]

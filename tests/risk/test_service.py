@@ -152,7 +152,8 @@ def test_outcome_is_idempotent_per_transaction_and_label(session: Session) -> No
         session, actor="api_key:psp", transaction_id=txn_id, label=OutcomeLabel.CHARGEBACK,
         note=None, now=NOW + timedelta(days=1))
     assert (created, created_again) == (True, False)
-    assert again.id == first.id and again.reported_by == ANALYST
+    assert again.id == first.id
+    assert again.reported_by == ANALYST
     assert _audit_actions(session) == ["risk.outcome.recorded"]
 
 
@@ -205,9 +206,11 @@ def test_transaction_lookup_carries_decision_reasons_alert_and_outcomes(
                                 label=OutcomeLabel.CONFIRMED_FRAUD, note=None, now=NOW)
     found = risk_service.get_transaction(session, txn_id)
     assert (found.amount_minor, found.currency) == (123_456, "HKD")
-    assert found.decision is not None and found.decision.decision == "block"
+    assert found.decision is not None
+    assert found.decision.decision == "block"
     assert [r.code for r in found.decision.reasons] == ["rule:r1"]
-    assert found.alert is not None and found.alert.severity == "high"
+    assert found.alert is not None
+    assert found.alert.severity == "high"
     assert [o.label for o in found.outcomes] == [OutcomeLabel.CONFIRMED_FRAUD]
     with pytest.raises(NotFound):
         risk_service.get_transaction(session, "unknown")
