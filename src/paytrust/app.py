@@ -22,8 +22,10 @@ from paytrust.platform.identity.deps import access_marker
 def _routers() -> list[Any]:
     """Each module's routers, in mount order. Import here so the CLI starts fast."""
     from paytrust.platform.notify.api import router as notifications_router
+    from paytrust.risk.api import routers as risk_routers
+    from paytrust.risk.views import router as risk_console
 
-    return [health_router, notifications_router]
+    return [health_router, notifications_router, *risk_routers, risk_console]
 
 
 def _flatten(dependant: Dependant) -> list[Any]:
@@ -57,11 +59,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(settings.database_url)
     crypto.configure(crypto.KeyRing.from_settings(settings))
 
+    from paytrust.risk.adapters.runtime import RiskRuntime
+
+    risk_runtime = RiskRuntime(database, settings.risk)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_database:
-            database.dispose()
+        await risk_runtime.start()
+        try:
+            yield
+        finally:
+            await risk_runtime.stop()  # records every transaction already answered
+            if owns_database:
+                database.dispose()
 
     app = FastAPI(
         title="PayTrust",
@@ -73,6 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.risk = risk_runtime
     install_problem_handlers(app)
     for router in _routers():
         app.include_router(router)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from paytrust.config import get_settings
+from paytrust.risk import cli as risk_cli
 
 if TYPE_CHECKING:
     from paytrust.platform.db import Database
@@ -22,6 +23,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 keys_app = typer.Typer(help="Field-encryption keys for personal data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Periodic jobs of the worker.", no_args_is_help=True)
+app.command("score")(risk_cli.score)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
