@@ -12,7 +12,6 @@ from alembic import op
 
 import paytrust.platform.db
 
-
 revision: str = '20261123_04_risk'
 down_revision: str | None = '20261123_03_kernel_infra'
 branch_labels: str | Sequence[str] | None = None
