@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from paytrust import __version__
 from paytrust.config import Settings, get_settings
 from paytrust.console import install_console
+from paytrust.platform import crypto
 from paytrust.platform.db import Database
 from paytrust.platform.errors import install_problem_handlers
 from paytrust.platform.health import router as health_router
@@ -22,8 +23,11 @@ from paytrust.platform.identity.deps import access_marker
 def _routers() -> list[Any]:
     """Each module's routers, in mount order. Import here so the CLI starts fast."""
     from paytrust.console.views import routers as console_routers
+    from paytrust.platform.notify.api import router as notifications_router
+    from paytrust.risk.api import routers as risk_routers
+    from paytrust.risk.views import router as risk_console
 
-    return [health_router, *console_routers]
+    return [health_router, notifications_router, *console_routers, *risk_routers, risk_console]
 
 
 def _flatten(dependant: Dependant) -> list[Any]:
@@ -55,12 +59,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     owns_database = database is None
     database = database or Database(settings.database_url)
+    crypto.configure(crypto.KeyRing.from_settings(settings))
+
+    from paytrust.risk.adapters.runtime import RiskRuntime
+
+    risk_runtime = RiskRuntime(database, settings.risk)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_database:
-            database.dispose()
+        await risk_runtime.start()
+        try:
+            yield
+        finally:
+            await risk_runtime.stop()  # records every transaction already answered
+            if owns_database:
+                database.dispose()
 
     app = FastAPI(
         title="PayTrust",
@@ -72,6 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.risk = risk_runtime
     install_problem_handlers(app)
     install_console(app)
     for router in _routers():

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paytrust.config import get_settings
+from paytrust.risk import cli as risk_cli
+
+if TYPE_CHECKING:
+    from paytrust.platform.db import Database
 
 app = typer.Typer(
     help="PayTrust: the security-and-trust platform of a payment provider.",
@@ -15,8 +21,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+keys_app = typer.Typer(help="Field-encryption keys for personal data.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Periodic jobs of the worker.", no_args_is_help=True)
+app.command("score")(risk_cli.score)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_app, name="jobs")
 
 
 @db_app.command("upgrade")
@@ -58,3 +69,104 @@ def serve(
         "paytrust.app:create_app", factory=True, host=host or settings.host,
         port=port or settings.port, workers=workers, log_level="info",
     )
+
+
+@contextmanager
+def _open_database() -> Iterator[Database]:
+    """The command's database, disposed of when the command ends."""
+    from paytrust.platform.db import Database
+
+    database = Database(get_settings().database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@keys_app.command("generate")
+def keys_generate(
+    key_id: Annotated[str, typer.Argument(help="id for the new key, e.g. k2")] = "k2",
+) -> None:
+    """Print a new random AES-256 key as a PAYTRUST_DATA_KEYS entry."""
+    from paytrust.platform import crypto
+
+    typer.echo(f"{key_id}:{crypto.generate_key()}")
+    typer.echo("put it first in PAYTRUST_DATA_KEYS, keep the old keys after it, then run "
+               "'paytrust keys rotate'", err=True)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(help="rows re-encrypted per query")] = 500,
+) -> None:
+    """Re-encrypt every personal-data column with the first key of PAYTRUST_DATA_KEYS."""
+    import paytrust.models  # noqa: F401  (every table with encrypted columns)
+    from paytrust.platform import crypto
+
+    crypto.configure(crypto.KeyRing.from_settings(get_settings()))
+    with _open_database() as database, database.session_scope() as session:
+        report = crypto.rotate_keys(session, actor="cli:keys-rotate", batch_size=batch_size)
+    for table, rows in report.rows_by_table.items():
+        typer.echo(f"{table}: {rows} rows re-encrypted")
+    typer.echo(f"all encrypted values now use key {report.primary_id!r}; "
+               "older keys may be removed from PAYTRUST_DATA_KEYS")
+
+
+@app.command()
+def worker(
+    poll_interval: Annotated[float, typer.Option(help="seconds between ticks")] = 1.0,
+) -> None:
+    """Run the job runner: periodic jobs, the outbox and notification delivery."""
+    import signal
+    import threading
+
+    from paytrust.worker import build_runner
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with _open_database() as database:
+        runner = build_runner(get_settings(), database)
+        typer.echo(f"worker {runner.lease.holder} started")
+        runner.run_forever(stop, poll_interval_s=poll_interval)
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """Registered jobs with their schedule and last outcome."""
+    from paytrust.platform import jobs
+    from paytrust.worker import build_runner
+
+    with _open_database() as database, database.read_session() as session:
+        runner = build_runner(get_settings(), database)
+        rows = {job.name: job for job in jobs.list_jobs(session)}
+        for name, spec in sorted(runner.registry.jobs.items()):
+            schedule = (f"every {spec.schedule.interval_seconds}s" if spec.schedule.interval
+                        else f"daily at {spec.schedule.daily_at_text} UTC")
+            row = rows.get(name)
+            state = ("not yet scheduled" if row is None else
+                     f"next {row.next_run_at:%Y-%m-%d %H:%M:%S}Z, last {row.last_status or '-'}"
+                     f"{'' if row.enabled else ', disabled'}")
+            typer.echo(f"{name}\t{schedule}\t{state}")
+
+
+@jobs_app.command("run")
+def jobs_run(name: Annotated[str, typer.Argument(help="registered job name")]) -> None:
+    """Run one job now, whatever its schedule; exit 1 if it fails."""
+    from paytrust.platform.jobs import LeaseUnavailable
+    from paytrust.worker import build_runner
+
+    with _open_database() as database:
+        runner = build_runner(get_settings(), database)
+        if name not in runner.registry.jobs:
+            typer.echo(f"no job named {name!r}", err=True)
+            raise typer.Exit(2)
+        try:
+            succeeded = runner.run_now(name)
+        except LeaseUnavailable as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(3) from error
+    if not succeeded:
+        typer.echo(f"job {name} failed (see 'paytrust jobs list')", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"job {name} succeeded")

@@ -1,0 +1,94 @@
+"""Recent transaction ids and their answers, so a retried transaction gets its first decision.
+
+Scoring is idempotent on the transaction id without a database read per request: this
+process remembers the last ``capacity`` ids (warmed from ``risk_decision`` at start-up) with
+the hash of their normalised payload and the answer sent. An id is *claimed* before it is
+scored, so a concurrent retry waits for the first answer instead of scoring twice. Ids this
+cache has forgotten, or that another process scored, are still recorded once: the recorder
+skips ids already in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from paytrust.platform.errors import Conflict
+from paytrust.risk.engine.transaction import Transaction
+
+Answer = dict[str, Any]  # the JSON answer of one scored transaction
+
+
+def payload_hash(txn: Transaction) -> str:
+    """Hash of the normalised transaction: the same payment in any format hashes the same.
+    ``repr`` of the frozen dataclass lists every field, in order, deterministically."""
+    return hashlib.blake2b(repr(txn).encode(), digest_size=16).hexdigest()
+
+
+@dataclass(slots=True)
+class _Entry:
+    payload_hash: str
+    answer: asyncio.Future[Answer]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The outcome of claiming an id. When ``is_new`` this caller scores it and must
+    ``settle`` or ``release`` it; otherwise ``answer`` is the earlier answer to await."""
+
+    transaction_id: str
+    answer: asyncio.Future[Answer]
+    is_new: bool
+
+
+class RecentDecisions:
+    def __init__(self, capacity: int = 200_000) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def claim(self, txn: Transaction, payload: str) -> Claim:
+        """Claim ``txn``'s id, or return the earlier answer; a different payload under a
+        known id is a conflict."""
+        entry = self._entries.get(txn.transaction_id)
+        if entry is not None:
+            if entry.payload_hash != payload:
+                raise Conflict(
+                    f"transaction {txn.transaction_id!r} was already scored with a "
+                    "different payload", field="transaction_id",
+                )
+            return Claim(txn.transaction_id, entry.answer, is_new=False)
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._remember(txn.transaction_id, _Entry(payload, future))
+        return Claim(txn.transaction_id, future, is_new=True)
+
+    def settle(self, transaction_id: str, answer: Answer) -> None:
+        entry = self._entries.get(transaction_id)
+        if entry is not None and not entry.answer.done():
+            entry.answer.set_result(answer)
+
+    def release(self, transaction_id: str, error: BaseException) -> None:
+        """Scoring failed: forget the claim so a retry scores afresh; waiters get ``error``."""
+        entry = self._entries.pop(transaction_id, None)
+        if entry is not None and not entry.answer.done():
+            entry.answer.set_exception(error)
+            entry.answer.exception()  # retrieved here: no "never retrieved" warning
+
+    def warm(self, answers: Iterable[tuple[str, Answer]]) -> None:
+        """Remember answers recorded earlier (oldest first): ``(payload_hash, answer)``."""
+        loop = asyncio.get_running_loop()
+        for payload, answer in answers:
+            future: asyncio.Future[Answer] = loop.create_future()
+            future.set_result(answer)
+            self._remember(answer["transaction_id"], _Entry(payload, future))
+
+    def _remember(self, transaction_id: str, entry: _Entry) -> None:
+        self._entries[transaction_id] = entry
+        if len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)

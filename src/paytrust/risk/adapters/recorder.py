@@ -1,0 +1,234 @@
+"""The batched recorder: scored transactions, decisions and alerts written off the hot path.
+
+The scoring route hands each scored transaction to ``submit`` and answers at once; a
+background task drains the queue every ``batch_size`` items or ``flush_ms`` milliseconds and
+writes the batch in ONE unit of work (Core ``executemany`` inserts, in a worker thread so
+the event loop never blocks). ``transaction.scored`` and ``alert.created`` go out after that
+unit commits. Nothing is dropped: the queue is bounded and ``submit`` waits while it is
+full; a failed write is retried with back-off; ``stop`` drains everything before returning.
+Ids already in the database (a retry this process forgot, another process's record) are
+skipped, so nothing is recorded twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from paytrust.platform.db import Database, new_id
+from paytrust.platform.events import DomainEvent, bus
+from paytrust.risk.engine.engine import ScoreResult
+from paytrust.risk.engine.transaction import Transaction
+from paytrust.risk.engine.verdict import Decision
+from paytrust.risk.enums import AlertSeverity, AlertStatus
+from paytrust.risk.events import AlertCreated, TransactionScored
+from paytrust.risk.models import RiskAlert, RiskDecision, RiskTransaction
+
+log = logging.getLogger(__name__)
+
+_ALERT_SEVERITY = {Decision.REVIEW: AlertSeverity.MEDIUM, Decision.BLOCK: AlertSeverity.HIGH}
+_MAX_RETRY_DELAY_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredTransaction:
+    transaction: Transaction
+    result: ScoreResult
+    payload_hash: str
+    scored_at: datetime
+
+
+def _transaction_row(item: ScoredTransaction) -> dict[str, Any]:
+    txn = item.transaction
+    return {
+        "id": txn.transaction_id, "occurred_at": txn.occurred_at, "received_at": item.scored_at,
+        "payload_hash": item.payload_hash, "type": txn.type.value,
+        "amount_minor": txn.amount_minor, "currency": txn.currency,
+        "customer_id": txn.customer_id, "account_id": txn.account_id,
+        "channel": txn.channel.value, "auth_method": txn.auth_method.value,
+        "payee_id": txn.payee_id, "payee_name": txn.payee_name,
+        "payee_country": txn.payee_country, "merchant_id": txn.merchant_id,
+        "merchant_category": txn.merchant_category, "merchant_country": txn.merchant_country,
+        "agent_id": txn.agent_id, "device_id": txn.device_id, "ip": txn.ip,
+        "country": txn.country, "latitude": txn.latitude, "longitude": txn.longitude,
+        "card_bin": txn.card_bin, "balance_before_minor": txn.balance_before_minor,
+        "balance_after_minor": txn.balance_after_minor,
+        "credential_changed_at": txn.credential_changed_at,
+        "sim_swapped_at": txn.sim_swapped_at,
+        "original_transaction_id": txn.original_transaction_id,
+    }
+
+
+def _decision_row(item: ScoredTransaction) -> dict[str, Any]:
+    result = item.result
+    return {
+        "id": new_id(), "transaction_id": result.transaction_id,
+        "decision": result.decision.value, "score": result.score,
+        "reasons": [
+            {"code": r.code, "message": r.message, "contribution": r.contribution}
+            for r in result.reasons
+        ],
+        "rules_hit": list(result.rules_hit), "shadow_rules_hit": list(result.shadow_rules_hit),
+        "model_version": result.model_version, "challenger_score": result.challenger_score,
+        "ruleset_version": result.ruleset_version or None, "latency_ms": result.latency_ms,
+        "scored_at": item.scored_at,
+    }
+
+
+def _alert_row(item: ScoredTransaction) -> dict[str, Any]:
+    result = item.result
+    return {
+        "id": new_id(), "transaction_id": result.transaction_id,
+        "decision": result.decision.value,
+        "severity": _ALERT_SEVERITY[result.decision].value,
+        "status": AlertStatus.OPEN.value, "score": result.score,
+        "rules_hit": list(result.rules_hit), "created_at": item.scored_at,
+    }
+
+
+def write_batch(session: Session, batch: Sequence[ScoredTransaction]) -> int:
+    """Insert the batch's new transactions with their decisions and alerts in the caller's
+    unit of work, and queue their events for after its commit. Returns how many were new."""
+    fresh: dict[str, ScoredTransaction] = {}
+    for item in batch:
+        fresh.setdefault(item.transaction.transaction_id, item)
+    known = session.scalars(select(RiskTransaction.id).where(RiskTransaction.id.in_(fresh)))
+    for transaction_id in known:
+        del fresh[transaction_id]
+    if not fresh:
+        return 0
+    items = list(fresh.values())
+    alerting = [item for item in items if item.result.decision in _ALERT_SEVERITY]
+    alert_rows = [_alert_row(item) for item in alerting]
+    session.execute(insert(RiskTransaction), [_transaction_row(item) for item in items])
+    session.execute(insert(RiskDecision), [_decision_row(item) for item in items])
+    if alert_rows:
+        session.execute(insert(RiskAlert), alert_rows)
+    for event in _events(items, zip(alerting, alert_rows, strict=True)):
+        bus.publish(session, event)
+    return len(items)
+
+
+def _events(
+    items: Iterable[ScoredTransaction],
+    alerts: Iterable[tuple[ScoredTransaction, dict[str, Any]]],
+) -> list[DomainEvent]:
+    published: list[DomainEvent] = [
+        TransactionScored(
+            transaction_id=item.result.transaction_id, decision=item.result.decision.value,
+            score=item.result.score, rules_hit=tuple(item.result.rules_hit),
+        )
+        for item in items
+    ]
+    published.extend(
+        AlertCreated(
+            alert_id=row["id"], transaction_id=row["transaction_id"], decision=row["decision"],
+            severity=row["severity"], customer_id=item.transaction.customer_id,
+        )
+        for item, row in alerts
+    )
+    return published
+
+
+class Recorder:
+    def __init__(
+        self, database: Database, *, batch_size: int, flush_ms: int,
+        max_pending: int | None = None,
+    ) -> None:
+        if batch_size < 1 or flush_ms < 1:
+            raise ValueError("batch_size and flush_ms must be positive")
+        self.database = database
+        self.batch_size = batch_size
+        self.flush_s = flush_ms / 1000
+        self.recorded = 0  # new transactions written since start
+        self._queue: asyncio.Queue[ScoredTransaction | None] = asyncio.Queue(
+            maxsize=max_pending or batch_size * 20
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="risk-recorder")
+
+    async def submit(self, items: Iterable[ScoredTransaction]) -> None:
+        """Queue scored transactions for recording; waits while the queue is full."""
+        for item in items:
+            await self._queue.put(item)
+
+    async def drain(self) -> None:
+        """Wait until everything submitted so far is committed, writing a partial batch
+        now rather than after ``flush_ms``."""
+        await self._queue.put(None)  # the flush marker: closes the batch being gathered
+        await self._queue.join()
+
+    async def stop(self) -> None:
+        """Write everything still queued, then stop the background task."""
+        if self._task is None:
+            return
+        await self.drain()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            batch, taken = await self._next_batch()
+            if batch:
+                await self._write_until_done(batch)
+            for _ in range(taken):
+                self._queue.task_done()
+
+    async def _next_batch(self) -> tuple[list[ScoredTransaction], int]:
+        """The next batch and how many queue items it took. The first item waits as long as
+        needed; the batch closes when full, ``flush_ms`` after that item, or at a flush
+        marker."""
+        loop = asyncio.get_running_loop()
+        batch: list[ScoredTransaction] = []
+        taken = 0
+        deadline = 0.0
+        while len(batch) < self.batch_size:
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                remaining = deadline - loop.time()
+                if batch and remaining <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(self._queue.get(), remaining if batch else None)
+                except TimeoutError:
+                    break
+            taken += 1
+            if item is None:  # the flush marker
+                break
+            if not batch:
+                deadline = loop.time() + self.flush_s
+            batch.append(item)
+        return batch, taken
+
+    async def _write_until_done(self, batch: list[ScoredTransaction]) -> None:
+        delay = 0.05
+        while True:
+            try:
+                self.recorded += await asyncio.to_thread(self._write, batch)
+                return
+            except Exception:  # the database is down or busy: keep the batch, try again
+                log.exception("recording %d scored transactions failed; retrying", len(batch))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _MAX_RETRY_DELAY_S)
+
+    def _write(self, batch: list[ScoredTransaction]) -> int:
+        with self.database.session_scope() as session:
+            return write_batch(session, batch)

@@ -1,0 +1,214 @@
+"""The scoring runtime of one process: scorer, idempotency cache and recorder, kept in step
+with the rule sets and lists in the database.
+
+``score`` is the hot path the HTTP route and the stream worker call: no database access,
+only the engine, the state store, the in-memory cache and the recorder's queue. A committed
+rule or list change (``risk.rules_changed`` / ``risk.lists_changed``) rebuilds the engine at
+once; a periodic stamp check catches changes committed by other processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from paytrust.config import RiskSettings, Settings
+from paytrust.platform.db import Database
+from paytrust.platform.errors import ValidationFailed
+from paytrust.platform.events import bus
+from paytrust.risk import service as risk_service
+from paytrust.risk.adapters.idempotency import Answer, Claim, RecentDecisions, payload_hash
+from paytrust.risk.adapters.recorder import Recorder, ScoredTransaction
+from paytrust.risk.adapters.scorer import Scorer
+from paytrust.risk.adapters.state_memory import MemoryStateStore
+from paytrust.risk.adapters.state_store import StateStore
+from paytrust.risk.engine.engine import Engine, ScoreResult
+from paytrust.risk.engine.features import VOCABULARY
+from paytrust.risk.engine.lists import load_high_risk_countries, load_lists
+from paytrust.risk.engine.policy import PolicyConfig
+from paytrust.risk.engine.rules import compile_ruleset, parse_ruleset
+from paytrust.risk.engine.transaction import Transaction
+from paytrust.risk.events import ListsChanged, RulesChanged
+
+log = logging.getLogger(__name__)
+
+RELOAD_CHECK_S = 5.0
+WARM_CACHE_ANSWERS = 50_000
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def answer_of(result: ScoreResult) -> Answer:
+    """The JSON answer to an integrator for one scored transaction."""
+    return {
+        "transaction_id": result.transaction_id, "decision": result.decision.value,
+        "score": result.score,
+        "reasons": [
+            {"code": r.code, "message": r.message, "contribution": r.contribution}
+            for r in result.reasons
+        ],
+        "rules_hit": list(result.rules_hit), "model_version": result.model_version,
+        "ruleset_version": result.ruleset_version or None,
+        "latency_ms": result.latency_ms,
+    }
+
+
+def card_token_key(settings: Settings) -> bytes:
+    """The key the ISO 8583 parser tokenises card numbers with, derived from the secret."""
+    secret = settings.secret_key.get_secret_value().encode()
+    return hashlib.sha256(b"paytrust-card-token\x00" + secret).digest()
+
+
+def open_state_store(settings: RiskSettings) -> StateStore:
+    """Redis when ``redis_url`` is set (shared by every scoring process), memory otherwise."""
+    if settings.redis_url:
+        from paytrust.risk.adapters.state_redis import RedisStateStore
+
+        return RedisStateStore.from_url(settings.redis_url)
+    return MemoryStateStore()
+
+
+def refuse_duplicate_ids(txns: Sequence[Transaction]) -> None:
+    """A batch names each transaction once (400 naming the second occurrence)."""
+    first_index: dict[str, int] = {}
+    for index, txn in enumerate(txns):
+        earlier = first_index.setdefault(txn.transaction_id, index)
+        if earlier != index:
+            field = f"transactions[{index}].transaction_id"
+            raise ValidationFailed(
+                f"{field}: {txn.transaction_id!r} repeats transactions[{earlier}]", field=field
+            )
+
+
+class RiskRuntime:
+    def __init__(
+        self, database: Database, settings: RiskSettings, store: StateStore | None = None,
+        *, clock: Callable[[], datetime] = _utc_now, reload_check_s: float = RELOAD_CHECK_S,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.policy = PolicyConfig(
+            challenge_threshold=settings.challenge_threshold,
+            review_threshold=settings.review_threshold,
+            block_threshold=settings.block_threshold,
+        )
+        self.high_risk_countries = load_high_risk_countries()
+        self.scorer = Scorer(
+            Engine(None, load_lists((), high_risk_countries=self.high_risk_countries),
+                   policy=self.policy),
+            store or open_state_store(settings), clock,
+        )
+        self.recorder = Recorder(
+            database, batch_size=settings.recorder_batch_size,
+            flush_ms=settings.recorder_flush_ms,
+        )
+        self.recent = RecentDecisions()
+        self.stamp = ""
+        self._clock = clock
+        self._reload_check_s = reload_check_s
+        self._watcher: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.reload)
+        self.recent.warm(await asyncio.to_thread(self._recorded_answers))
+        bus.subscribe(RulesChanged.name, self._on_change)
+        bus.subscribe(ListsChanged.name, self._on_change)
+        self.recorder.start()
+        self._watcher = asyncio.create_task(self._watch_for_changes(), name="risk-reload")
+
+    async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+        await self.recorder.stop()
+        await self.scorer.store.close()
+
+    def reload(self) -> None:
+        """Build an engine from the active rule set and lists and swap it in whole; the
+        model and challenger carry over."""
+        with self.database.read_session() as session:
+            inputs = risk_service.engine_inputs(session, self._clock())
+        current = self.scorer.engine
+        self.scorer.engine = Engine(
+            compile_ruleset(parse_ruleset(inputs.ruleset_yaml), VOCABULARY),
+            load_lists(inputs.list_rows, high_risk_countries=self.high_risk_countries,
+                       version=inputs.stamp),
+            current.model, current.challenger, self.policy,
+            ruleset_version=inputs.ruleset_version,
+        )
+        self.stamp = inputs.stamp
+        log.info("risk engine loaded: rules %s, %d list entries",
+                 inputs.ruleset_version, len(inputs.list_rows))
+
+    def _recorded_answers(self) -> list[tuple[str, Answer]]:
+        with self.database.read_session() as session:
+            return risk_service.recent_answers(session, limit=WARM_CACHE_ANSWERS)
+
+    def _on_change(self, _event: Any) -> None:
+        self.reload()
+
+    async def _watch_for_changes(self) -> None:
+        while True:
+            await asyncio.sleep(self._reload_check_s)
+            try:
+                await asyncio.to_thread(self._reload_if_changed)
+            except Exception:  # a failed check must not stop later ones
+                log.exception("checking for rule and list changes failed")
+
+    def _reload_if_changed(self) -> None:
+        with self.database.read_session() as session:
+            stamp = risk_service.change_stamp(session)
+        if stamp != self.stamp:
+            self.reload()
+
+    async def score(self, txns: Sequence[Transaction], locale: str = "en") -> list[Answer]:
+        """Answers in the order of ``txns``: a repeated id gets its first answer (a
+        different payload under it is a conflict); new ones are scored and recorded."""
+        refuse_duplicate_ids(txns)
+        claims: list[Claim] = []
+        hashes: dict[str, str] = {}
+        try:
+            for txn in txns:
+                hashes[txn.transaction_id] = payload_hash(txn)
+                claims.append(self.recent.claim(txn, hashes[txn.transaction_id]))
+        except BaseException as error:
+            self._release(claims, error)
+            raise
+        fresh = [txn for txn, claim in zip(txns, claims, strict=True) if claim.is_new]
+        if fresh:
+            await self._score_fresh(fresh, claims, hashes, locale)
+        return [await claim.answer for claim in claims]
+
+    async def _score_fresh(
+        self, fresh: list[Transaction], claims: list[Claim], hashes: dict[str, str],
+        locale: str,
+    ) -> None:
+        try:
+            if len(fresh) == 1:
+                results = [await self.scorer.score(fresh[0], locale)]
+            else:
+                results = await self.scorer.score_batch(fresh, locale)
+        except BaseException as error:
+            self._release(claims, error)
+            raise
+        scored_at = self._clock()
+        for result in results:
+            self.recent.settle(result.transaction_id, answer_of(result))
+        await self.recorder.submit(
+            ScoredTransaction(txn, result, hashes[txn.transaction_id], scored_at)
+            for txn, result in zip(fresh, results, strict=True)
+        )
+
+    def _release(self, claims: list[Claim], error: BaseException) -> None:
+        for claim in claims:
+            if claim.is_new:
+                self.recent.release(claim.transaction_id, error)

@@ -1,0 +1,21 @@
+"""Reading a raw request body with a size bound (413 beyond it, before reading it all)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from paytrust.platform.errors import PayloadTooLarge
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body exceeds {limit} bytes", field="body")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body exceeds {limit} bytes", field="body")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,132 @@
+"""The scoring edge: ``POST /api/v1/transactions`` (one, or several in one ISO 20022
+message), ``POST /api/v1/transactions:batch`` and the benchmark's echo baseline.
+
+These routes are ``async`` and stay off the database: the API key principal comes from the
+identity cache, idempotency from the runtime's memory, recording goes through the batched
+recorder. Parsing, authorising and answering only; the work is in ``RiskRuntime.score``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Request, Response
+
+from paytrust.platform.errors import (
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    problem_schema,
+)
+from paytrust.platform.identity.deps import api_router, require
+from paytrust.platform.identity.principal import Principal
+from paytrust.risk.adapters.runtime import RiskRuntime, card_token_key
+from paytrust.risk.api._body import read_body
+from paytrust.risk.engine.transaction import Transaction
+from paytrust.risk.formats import FormatError, parse_payload
+from paytrust.risk.permissions import TRANSACTIONS_SCORE
+from paytrust.risk.schemas import DecisionList, DecisionRead
+
+router = api_router(prefix="/api/v1", tags=["scoring"])
+Scoring = Annotated[Principal, require(TRANSACTIONS_SCORE)]
+
+MAX_BODY_BYTES = 8 * 1024 * 1024  # the largest body any input format accepts
+MAX_BATCH = 1000
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: problem_schema("Malformed transaction; `field` names where"),
+    401: problem_schema("No or unknown API key"),
+    403: problem_schema("The key lacks `risk.transactions.score`"),
+    409: problem_schema("The transaction id was already scored with a different payload"),
+    413: problem_schema("Body larger than the format accepts"),
+    415: problem_schema("Content-Type is not a supported transaction format"),
+}
+_ENGINE_LOCALE = {"zh": "zh", "en": "en"}
+_CONTENT_LANGUAGE = {"zh": "zh-Hans", "en": "en"}
+
+
+class InvalidTransaction(ValidationFailed):
+    code = "invalid-transaction"
+    title = "Invalid transaction"
+
+
+def reason_locale(accept_language: str | None) -> str:
+    """The engine locale for ``Accept-Language``: ``zh`` for any Chinese tag (reasons are
+    written in Simplified Chinese), else ``en``. Highest q-value wins."""
+    best, best_q = "en", -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                continue
+        locale = _ENGINE_LOCALE.get(tag.strip().lower().split("-")[0])
+        if locale is not None and q > best_q:
+            best, best_q = locale, q
+    return best
+
+
+def _runtime(request: Request) -> RiskRuntime:
+    runtime: RiskRuntime = request.app.state.risk
+    return runtime
+
+
+def _parse(request: Request, body: bytes) -> list[Transaction]:
+    try:
+        return parse_payload(
+            request.headers.get("content-type", ""), body, now=datetime.now(UTC),
+            card_token_key=card_token_key(request.app.state.settings),
+        )
+    except FormatError as error:
+        errors = [{"field": field, "message": message} for field, message in error.problems]
+        if error.code == PayloadTooLarge.code:
+            raise PayloadTooLarge(error.message, field=error.field) from error
+        if error.code == UnsupportedMediaType.code:
+            raise UnsupportedMediaType(error.message, field=error.field) from error
+        raise InvalidTransaction(str(error), field=error.field, errors=errors) from error
+
+
+def _json(content: Any, locale: str) -> Response:
+    return Response(orjson.dumps(content), media_type="application/json",
+                    headers={"content-language": _CONTENT_LANGUAGE[locale]})
+
+
+async def _score(request: Request) -> tuple[list[dict[str, Any]], str]:
+    txns = _parse(request, await read_body(request, MAX_BODY_BYTES))
+    if len(txns) > MAX_BATCH:
+        raise InvalidTransaction(f"at most {MAX_BATCH} transactions per request",
+                                 field="transactions")
+    locale = reason_locale(request.headers.get("accept-language"))
+    return await _runtime(request).score(txns, locale), locale
+
+
+@router.post(
+    "/transactions", response_model=DecisionRead | DecisionList, responses=PROBLEMS,
+    summary="Score a transaction (JSON, ISO 20022 or ISO 8583)",
+)
+async def score_transaction(request: Request, caller: Scoring) -> Response:
+    """One transaction answers one decision; a message holding several (an ISO 20022
+    pacs.008 / pain.001 with many credit transfers, a JSON batch) answers ``decisions``."""
+    answers, locale = await _score(request)
+    return _json(answers[0] if len(answers) == 1 else {"decisions": answers}, locale)
+
+
+@router.post(
+    "/transactions:batch", response_model=DecisionList, responses=PROBLEMS,
+    summary="Score up to 1,000 transactions in order",
+)
+async def score_batch(request: Request, caller: Scoring) -> Response:
+    answers, locale = await _score(request)
+    return _json({"decisions": answers}, locale)
+
+
+@router.post("/echo", summary="Echo the body (the HTTP benchmark's baseline)")
+async def echo(request: Request, caller: Scoring) -> Response:
+    """Authenticates like scoring, reads the body, sends it back: the cost of the HTTP
+    stack alone."""
+    body = await read_body(request, MAX_BODY_BYTES)
+    return Response(body, media_type=request.headers.get("content-type", "application/json"))

@@ -1,0 +1,56 @@
+"""The risk module's business rules (everything but the scoring hot path).
+
+Other modules use it as ``from paytrust.risk import service as risk_service``.
+"""
+
+from paytrust.risk.service.alerts import acknowledge_alert, list_alerts
+from paytrust.risk.service.lists import (
+    active_list_rows,
+    add_list_entry,
+    import_list_entries,
+    list_entries,
+    remove_list_entry,
+)
+from paytrust.risk.service.outcomes import record_outcome, rule_precision
+from paytrust.risk.service.rulesets import (
+    activate_ruleset_version,
+    active_ruleset,
+    default_pack_yaml,
+    diff_ruleset_versions,
+    get_ruleset_version,
+    list_ruleset_versions,
+    list_rulesets,
+    rollback_ruleset,
+    save_ruleset_version,
+    validate_ruleset,
+)
+from paytrust.risk.service.snapshot import EngineInputs, change_stamp, engine_inputs
+from paytrust.risk.service.transactions import get_transaction, recent_answers, recent_decisions
+
+__all__ = [
+    "EngineInputs",
+    "acknowledge_alert",
+    "activate_ruleset_version",
+    "active_list_rows",
+    "active_ruleset",
+    "add_list_entry",
+    "change_stamp",
+    "default_pack_yaml",
+    "diff_ruleset_versions",
+    "engine_inputs",
+    "get_ruleset_version",
+    "get_transaction",
+    "import_list_entries",
+    "list_alerts",
+    "list_entries",
+    "list_ruleset_versions",
+    "list_rulesets",
+    "recent_answers",
+    "recent_decisions",
+    "record_outcome",
+    "remove_list_entry",
+    "rollback_ruleset",
+    "rule_precision",
+    "save_ruleset_version",
+    "validate_ruleset",
+]

@@ -1,0 +1,34 @@
+"""What a scorer loads: the active rule set and the lists in force, and a stamp that changes
+whenever either does (so other processes notice a change they did not make)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from paytrust.risk.service.lists import active_list_rows, lists_stamp
+from paytrust.risk.service.rulesets import active_ruleset, default_pack_yaml, rules_stamp
+
+
+@dataclass(frozen=True, slots=True)
+class EngineInputs:
+    ruleset_yaml: str
+    ruleset_version: str  # "name@version", or "default-pack" before any activation
+    list_rows: list[dict[str, object]]
+    stamp: str
+
+
+def change_stamp(session: Session) -> str:
+    return f"{rules_stamp(session)}|{lists_stamp(session)}"
+
+
+def engine_inputs(session: Session, now: datetime) -> EngineInputs:
+    active = active_ruleset(session)
+    return EngineInputs(
+        ruleset_yaml=active.yaml if active else default_pack_yaml(),
+        ruleset_version=f"{active.name}@{active.version}" if active else "default-pack",
+        list_rows=active_list_rows(session, now),
+        stamp=change_stamp(session),
+    )

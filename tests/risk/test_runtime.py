@@ -1,0 +1,89 @@
+"""The scoring runtime: idempotency under concurrency and catching up with other processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from paytrust.config import RiskSettings
+from paytrust.platform.db import Database, utcnow
+from paytrust.platform.errors import Conflict
+from paytrust.platform.events import bus
+from paytrust.risk import service as risk_service
+from paytrust.risk.adapters.runtime import RiskRuntime
+from paytrust.risk.adapters.state_memory import MemoryStateStore
+from paytrust.risk.engine.lists import ListAction, ListKind
+from paytrust.risk.schemas import ListEntryCreate
+
+from .engine.factories import make_txn
+
+pytestmark = pytest.mark.anyio
+HANG_GUARD_S = 30
+
+
+@pytest.fixture
+async def runtime(database: Database) -> AsyncIterator[RiskRuntime]:
+    risk_runtime = RiskRuntime(database, RiskSettings(recorder_flush_ms=5), MemoryStateStore(),
+                               reload_check_s=0.01)
+    await risk_runtime.start()
+    yield risk_runtime
+    await risk_runtime.stop()
+
+
+async def test_concurrent_retries_of_one_transaction_are_scored_once(
+    runtime: RiskRuntime,
+) -> None:
+    txn = make_txn()
+    answers = await asyncio.gather(*(runtime.score([txn]) for _ in range(5)))
+    assert all(answer == answers[0] for answer in answers)
+    await runtime.recorder.drain()
+    assert runtime.recorder.recorded == 1
+
+
+async def test_conflicting_payload_in_a_batch_scores_none_of_it(runtime: RiskRuntime) -> None:
+    first = make_txn()
+    await runtime.score([first])
+    changed = make_txn(transaction_id=first.transaction_id, amount_minor=1)
+    fresh = make_txn()
+    with pytest.raises(Conflict):
+        await runtime.score([fresh, changed])
+    await runtime.recorder.drain()
+    assert runtime.recorder.recorded == 1
+    assert (await runtime.score([fresh]))[0]["transaction_id"] == fresh.transaction_id
+
+
+async def test_a_change_committed_by_another_process_is_picked_up(
+    runtime: RiskRuntime, database: Database,
+) -> None:
+    bus.unsubscribe_all()  # as in another process: no event reaches this runtime
+    before = runtime.stamp
+    with database.session_scope() as session:
+        risk_service.add_list_entry(
+            session, actor="user:ana", now=utcnow(),
+            entry=ListEntryCreate(kind=ListKind.DEVICE, action=ListAction.BLOCK, value="d9"))
+
+    async def reloaded() -> None:
+        while runtime.stamp == before:
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(reloaded(), HANG_GUARD_S)
+    answer = (await runtime.score([make_txn(device_id="d9")]))[0]
+    assert answer["decision"] == "block"
+
+
+async def test_answers_survive_a_restart_through_the_recorded_decisions(
+    database: Database,
+) -> None:
+    txn = make_txn()
+    first = RiskRuntime(database, RiskSettings(), MemoryStateStore())
+    await first.start()
+    answer = (await first.score([txn]))[0]
+    await first.stop()
+    second = RiskRuntime(database, RiskSettings(), MemoryStateStore())
+    await second.start()
+    assert (await second.score([txn]))[0] == answer
+    with pytest.raises(Conflict):
+        await second.score([make_txn(transaction_id=txn.transaction_id, amount_minor=7)])
+    await second.stop()
