@@ -23,11 +23,15 @@ from paytrust.platform.identity.deps import access_marker
 def _routers() -> list[Any]:
     """Each module's routers, in mount order. Import here so the CLI starts fast."""
     from paytrust.console.views import routers as console_routers
+    from paytrust.platform.identity.api import router as identity_router
     from paytrust.platform.notify.api import router as notifications_router
     from paytrust.risk.api import routers as risk_routers
     from paytrust.risk.views import router as risk_console
 
-    return [health_router, notifications_router, *console_routers, *risk_routers, risk_console]
+    return [
+        health_router, identity_router, notifications_router, *console_routers,
+        *risk_routers, risk_console,
+    ]
 
 
 def _flatten(dependant: Dependant) -> list[Any]:

@@ -57,3 +57,25 @@ def permissions_for_roles(roles: Iterable[str]) -> frozenset[str]:
 
 def api_key_scopes() -> frozenset[str]:
     return frozenset(p.name for p in REGISTRY.values() if p.api_key_scope)
+
+
+# The identity module's own permissions.
+_ALL_ROLES = frozenset(Role)
+SELF = define("identity.self", "See and manage one's own account and second factor", _ALL_ROLES)
+USERS_READ = define(
+    "identity.users.read", "List users, their roles and teams",
+    {Role.ADMIN, Role.AUDITOR, Role.MANAGER},
+)
+USERS_MANAGE = define(
+    "identity.users.manage", "Create, disable and enable users; change roles", {Role.ADMIN}
+)
+TEAMS_MANAGE = define(
+    "identity.teams.manage", "Create teams, add members", {Role.ADMIN, Role.MANAGER}
+)
+APIKEYS_MANAGE = define(
+    "identity.apikeys.manage", "Create, list and revoke integrator API keys", {Role.ADMIN}
+)
+AUDIT_READ = define("platform.audit.read", "Read the audit trail", {Role.ADMIN, Role.AUDITOR})
+AUDIT_VERIFY = define(
+    "platform.audit.verify", "Verify the audit trail's hash chain", {Role.ADMIN, Role.AUDITOR}
+)

@@ -1,0 +1,248 @@
+"""Identity REST API: sign-in with a second factor, users, teams, API keys, audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query, Request, Response
+from sqlalchemy import select
+
+from paytrust.console.signing import purpose_key, sign, unsign
+from paytrust.platform import audit
+from paytrust.platform.errors import Unauthenticated, problem_schema
+from paytrust.platform.identity import service as identity_service
+from paytrust.platform.identity.deps import PUBLIC, SESSION_COOKIE, DbSession, api_router, require
+from paytrust.platform.identity.models import User
+from paytrust.platform.identity.permissions import (
+    APIKEYS_MANAGE,
+    AUDIT_READ,
+    AUDIT_VERIFY,
+    SELF,
+    TEAMS_MANAGE,
+    USERS_MANAGE,
+    USERS_READ,
+)
+from paytrust.platform.identity.principal import Principal
+from paytrust.platform.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    AuditEntryRead,
+    AuditVerifyOut,
+    LoginChallenge,
+    LoginIn,
+    MfaIn,
+    RecoveryCodesOut,
+    RolesUpdate,
+    SessionOut,
+    TeamCreate,
+    TeamMemberAdd,
+    TeamRead,
+    TotpConfirmIn,
+    TotpEnrolmentOut,
+    UserCreate,
+    UserRead,
+)
+
+router = api_router(prefix="/api/v1", tags=["identity"])
+MFA_TOKEN_TTL_S = 300
+_AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: problem_schema("Wrong credentials or code"), 423: problem_schema("Account locked"),
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: problem_schema("Invalid request"), 404: problem_schema("Not found"),
+    409: problem_schema("Conflict"),
+}
+Self = Annotated[Principal, require(SELF)]
+
+
+def _user_read(db: DbSession, user: User) -> UserRead:
+    return UserRead(
+        id=user.id, username=user.username, email=user.email, display_name=user.display_name,
+        locale=user.locale, disabled=user.disabled,
+        roles=identity_service.user_roles(db, user.id),
+        mfa_enrolled=user.totp_secret is not None, created_at=user.created_at,
+    )
+
+
+@router.post("/auth/login", dependencies=[PUBLIC], responses=_AUTH_ERRORS)
+def login(payload: LoginIn, request: Request, db: DbSession) -> LoginChallenge:
+    """First step: the password. The answer's token goes with a TOTP code to ``/auth/mfa``."""
+    result = identity_service.authenticate_password(
+        db, username=payload.username, password=payload.password,
+        ip=request.client.host if request.client else None,
+    )
+    token = sign(purpose_key(request, "api-mfa"), {"uid": result.user_id}, MFA_TOKEN_TTL_S)
+    return LoginChallenge(mfa_token=token, mfa_enrolled=result.mfa_enrolled)
+
+
+@router.post("/auth/mfa", dependencies=[PUBLIC], responses=_AUTH_ERRORS)
+def second_factor(
+    payload: MfaIn, request: Request, response: Response, db: DbSession
+) -> SessionOut:
+    pending = unsign(purpose_key(request, "api-mfa"), payload.mfa_token)
+    if pending is None:
+        raise Unauthenticated("the sign-in has expired; start again", field="mfa_token")
+    identity_service.verify_second_factor(db, user_id=str(pending["uid"]), code=payload.code)
+    token, console_session = identity_service.create_session(
+        db, user_id=str(pending["uid"]), ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"), mfa_passed=True,
+    )
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax",
+        secure=not request.app.state.settings.is_demo,
+    )
+    return SessionOut(session_token=token, expires_at=console_session.expires_at)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(caller: Self, request: Request, response: Response, db: DbSession) -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        identity_service.end_session(db, token=token)
+    response.delete_cookie(SESSION_COOKIE)
+
+
+@router.get("/auth/me")
+def me(caller: Self, db: DbSession) -> UserRead:
+    return _user_read(db, identity_service.get_user(db, caller.user_id or ""))
+
+
+@router.post("/auth/mfa/enrolment")
+def start_enrolment(caller: Self, db: DbSession) -> TotpEnrolmentOut:
+    enrolment = identity_service.start_totp_enrolment(db, user_id=caller.user_id or "")
+    return TotpEnrolmentOut(**enrolment.__dict__)
+
+
+@router.post("/auth/mfa/enrolment/confirm", responses=_ERRORS)
+def confirm_enrolment(payload: TotpConfirmIn, caller: Self, db: DbSession) -> RecoveryCodesOut:
+    codes = identity_service.confirm_totp_enrolment(
+        db, user_id=caller.user_id or "", code=payload.code
+    )
+    return RecoveryCodesOut(recovery_codes=codes)
+
+
+@router.get("/users", dependencies=[require(USERS_READ)])
+def list_users(db: DbSession) -> list[UserRead]:
+    return [_user_read(db, user) for user in identity_service.list_users(db)]
+
+
+@router.post("/users", status_code=201, responses=_ERRORS)
+def create_user(
+    payload: UserCreate, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
+) -> UserRead:
+    user = identity_service.create_user(
+        db, actor=caller.actor, username=payload.username, email=payload.email,
+        display_name=payload.display_name, password=payload.password,
+        roles=[role.value for role in payload.roles], locale=payload.locale,
+    )
+    return _user_read(db, user)
+
+
+@router.post("/users/{username}/disable", responses=_ERRORS)
+def disable_user(
+    username: str, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
+) -> UserRead:
+    return _user_read(db, identity_service.set_disabled(db, actor=caller.actor, username=username,
+                                                        disabled=True))
+
+
+@router.post("/users/{username}/enable", responses=_ERRORS)
+def enable_user(
+    username: str, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
+) -> UserRead:
+    return _user_read(db, identity_service.set_disabled(db, actor=caller.actor, username=username,
+                                                        disabled=False))
+
+
+@router.put("/users/{username}/roles", responses=_ERRORS)
+def set_roles(
+    username: str, payload: RolesUpdate, caller: Annotated[Principal, require(USERS_MANAGE)],
+    db: DbSession,
+) -> UserRead:
+    user = identity_service.set_roles(db, actor=caller.actor, username=username,
+                                      roles=[role.value for role in payload.roles])
+    return _user_read(db, user)
+
+
+@router.get("/teams", dependencies=[require(USERS_READ)])
+def list_teams(db: DbSession) -> list[TeamRead]:
+    return [
+        TeamRead(id=t.id, name=t.name, description=t.description,
+                 members=identity_service.team_members(db, t.id))
+        for t in identity_service.list_teams(db)
+    ]
+
+
+@router.post("/teams", status_code=201, responses=_ERRORS)
+def create_team(
+    payload: TeamCreate, caller: Annotated[Principal, require(TEAMS_MANAGE)], db: DbSession
+) -> TeamRead:
+    team = identity_service.create_team(db, actor=caller.actor, name=payload.name,
+                                        description=payload.description)
+    return TeamRead(id=team.id, name=team.name, description=team.description, members=[])
+
+
+@router.post("/teams/{team_id}/members", status_code=204, responses=_ERRORS)
+def add_team_member(
+    team_id: str, payload: TeamMemberAdd, caller: Annotated[Principal, require(TEAMS_MANAGE)],
+    db: DbSession,
+) -> None:
+    identity_service.add_team_member(db, actor=caller.actor, team_id=team_id,
+                                     username=payload.username)
+
+
+@router.get("/api-keys", dependencies=[require(APIKEYS_MANAGE)])
+def list_api_keys(db: DbSession) -> list[ApiKeyRead]:
+    return [ApiKeyRead.model_validate(key) for key in identity_service.list_api_keys(db)]
+
+
+@router.post("/api-keys", status_code=201, responses=_ERRORS)
+def create_api_key(
+    payload: ApiKeyCreate, caller: Annotated[Principal, require(APIKEYS_MANAGE)], db: DbSession
+) -> ApiKeyCreated:
+    raw_key, key = identity_service.create_api_key(
+        db, actor=caller.actor, name=payload.name, scopes=payload.scopes,
+        owner_user_id=caller.user_id, expires_at=payload.expires_at,
+    )
+    return ApiKeyCreated(key=raw_key, **ApiKeyRead.model_validate(key).model_dump())
+
+
+@router.post("/api-keys/{key_id}/revoke", responses=_ERRORS)
+def revoke_api_key(
+    key_id: str, caller: Annotated[Principal, require(APIKEYS_MANAGE)], db: DbSession
+) -> ApiKeyRead:
+    return ApiKeyRead.model_validate(
+        identity_service.revoke_api_key(db, actor=caller.actor, key_id=key_id)
+    )
+
+
+@router.get("/audit/entries", dependencies=[require(AUDIT_READ)])
+def audit_entries(
+    db: DbSession,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[AuditEntryRead]:
+    """Newest first; page with ``before_seq``."""
+    statement = select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc()).limit(limit)
+    if entity_type:
+        statement = statement.where(audit.AuditEntry.entity_type == entity_type)
+    if entity_id:
+        statement = statement.where(audit.AuditEntry.entity_id == entity_id)
+    if actor:
+        statement = statement.where(audit.AuditEntry.actor == actor)
+    if before_seq:
+        statement = statement.where(audit.AuditEntry.seq < before_seq)
+    return [AuditEntryRead.model_validate(entry) for entry in db.scalars(statement)]
+
+
+@router.post("/audit/verify", dependencies=[require(AUDIT_VERIFY)])
+def verify_audit(db: DbSession) -> AuditVerifyOut:
+    report = audit.verify(db)
+    return AuditVerifyOut(
+        ok=report.ok, entries_checked=report.entries_checked,
+        breaks=[{"seq": b.seq, "reason": b.reason} for b in report.breaks],
+    )

@@ -1,0 +1,44 @@
+"""Shared pieces of the identity services: hashing, clocks, user lookup."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from paytrust.platform.db import utcnow
+from paytrust.platform.errors import NotFound
+from paytrust.platform.identity.models import RoleGrant, User
+
+password_hasher = PasswordHasher()  # Argon2id with the library's current recommended costs
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def now_or(now: datetime | None) -> datetime:
+    return now if now is not None else utcnow()
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for some expressions; they are UTC by construction."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def get_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found", field="user_id")
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def user_roles(session: Session, user_id: str) -> list[str]:
+    return sorted(session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user_id)))
