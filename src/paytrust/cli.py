@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paytrust.config import get_settings
+from paytrust.platform.identity.cli import apikeys_app, users_app
 from paytrust.risk import cli as risk_cli
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(users_app, name="users")
+app.add_typer(apikeys_app, name="apikeys")
 
 
 @db_app.command("upgrade")
@@ -71,16 +73,11 @@ def serve(
     )
 
 
-@contextmanager
-def _open_database() -> Iterator[Database]:
+def _open_database() -> AbstractContextManager[Database]:
     """The command's database, disposed of when the command ends."""
-    from paytrust.platform.db import Database
+    from paytrust.platform.db import opened_database
 
-    database = Database(get_settings().database_url)
-    try:
-        yield database
-    finally:
-        database.dispose()
+    return opened_database(get_settings().database_url)
 
 
 @keys_app.command("generate")

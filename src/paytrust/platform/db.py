@@ -102,8 +102,11 @@ class Database:
         try:
             yield session
             session.commit()
-        except BaseException:
-            session.rollback()
+        except BaseException as error:
+            if getattr(error, "commit_anyway", False):
+                session.commit()  # see DomainError.commit_anyway
+            else:
+                session.rollback()
             raise
         finally:
             session.close()
@@ -127,3 +130,14 @@ class Database:
 def _refuse_writes_in_read_sessions(session: Session, _ctx: Any, _instances: Any) -> None:
     if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
         raise RuntimeError("write attempted in a read-only session")
+
+
+@contextmanager
+def opened_database(url: str) -> Iterator[Database]:
+    """A database for one command or script, disposed of when it ends (no pooled connection
+    outlives it)."""
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        database.dispose()

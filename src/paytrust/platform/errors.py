@@ -21,10 +21,15 @@ class DomainError(Exception):
     code = "domain-error"
     title = "Request cannot be completed"
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, commit_anyway: bool = False, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        # The request fails, yet what the service recorded on the way must stay (e.g. a failed
+        # sign-in counting towards the lock-out): the unit of work commits before the error.
+        self.commit_anyway = commit_anyway
         self.extra = extra
 
 

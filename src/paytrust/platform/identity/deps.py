@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from paytrust.platform.db import Database
-from paytrust.platform.errors import PermissionDenied, Unauthenticated
+from paytrust.platform.errors import DomainError, PermissionDenied, Unauthenticated
 from paytrust.platform.identity import cache
 from paytrust.platform.identity import service as identity_service
 from paytrust.platform.identity.principal import Principal
@@ -122,13 +122,22 @@ class UnitOfWorkRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def handler_with_commit(request: Request) -> Response:
-            response = await handler(request)
-            session: Session | None = getattr(request.state, "db_session", None)
-            if session is not None:
-                await run_in_threadpool(session.commit)
+            try:
+                response = await handler(request)
+            except DomainError as error:
+                if error.commit_anyway:
+                    await _commit(request)
+                raise
+            await _commit(request)
             return response
 
         return handler_with_commit
+
+
+async def _commit(request: Request) -> None:
+    session: Session | None = getattr(request.state, "db_session", None)
+    if session is not None:
+        await run_in_threadpool(session.commit)
 
 
 def api_router(**kwargs: Any) -> APIRouter:

@@ -7,6 +7,7 @@ route x role matrix test walks every route against every role from this registry
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -50,12 +51,19 @@ def define(
     return name
 
 
+def _load_every_module() -> None:
+    """Modules define their permissions at import; make sure all of them have been imported."""
+    importlib.import_module("paytrust.permissions")
+
+
 def permissions_for_roles(roles: Iterable[str]) -> frozenset[str]:
+    _load_every_module()
     wanted = {Role(r) for r in roles}
     return frozenset(p.name for p in REGISTRY.values() if p.roles & wanted)
 
 
 def api_key_scopes() -> frozenset[str]:
+    _load_every_module()
     return frozenset(p.name for p in REGISTRY.values() if p.api_key_scope)
 
 

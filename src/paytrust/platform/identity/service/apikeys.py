@@ -19,6 +19,7 @@ from paytrust.platform.identity.principal import Principal
 from paytrust.platform.identity.service._common import as_utc, now_or, sha256_hex
 
 KEY_PREFIX = "ptk_"
+PREFIX_LENGTH = len(KEY_PREFIX) + 8  # "ptk_" and 4 random bytes in hex
 # Scoring is hot: remember the last use at most once a minute per key.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -81,8 +82,12 @@ def revoke_api_key(
 
 def authenticate_api_key(session: Session, raw_key: str, now: datetime | None = None) -> Principal:
     now = now_or(now)
-    prefix, _, _ = raw_key.rpartition("_")
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
+    # The secret part may itself contain "_": the prefix is cut by length, not by separator.
+    prefix = raw_key[:PREFIX_LENGTH]
+    key = (
+        session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+        if raw_key.startswith(KEY_PREFIX) else None
+    )
     if key is None or not hmac.compare_digest(key.secret_hash, sha256_hex(raw_key)):
         raise Unauthenticated("unknown API key")
     if key.revoked_at is not None:

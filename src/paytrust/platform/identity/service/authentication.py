@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 
 from paytrust.config import get_settings
 from paytrust.platform import audit
-from paytrust.platform.errors import AccountLocked, Unauthenticated, ValidationFailed
+from paytrust.platform.errors import (
+    AccountLocked,
+    DomainError,
+    Unauthenticated,
+    ValidationFailed,
+)
 from paytrust.platform.identity import cache
 from paytrust.platform.identity.models import ConsoleSession, RecoveryCode, User
 from paytrust.platform.identity.permissions import permissions_for_roles
@@ -35,6 +40,11 @@ RECOVERY_CODE_COUNT = 10
 # Verifying against this keeps the time of a sign-in for an unknown user equal to a real one.
 _DUMMY_HASH = password_hasher.hash(secrets.token_urlsafe(16))
 _BAD_CREDENTIALS = "username or password is wrong"
+_WRONG = {
+    "password": _BAD_CREDENTIALS,
+    "second factor": "the code is wrong or was already used",
+    "enrolment code": "the code does not match; check the device clock",
+}
 
 
 @dataclass(frozen=True)
@@ -55,22 +65,20 @@ def _refuse_if_locked(user: User, now: datetime) -> None:
         raise AccountLocked("too many failed attempts; try again later")
 
 
-def _count_failure(session: Session, user_id: str, now: datetime, reason: str) -> None:
-    """Count a failed attempt in a unit of work of its own: the caller's request fails and
-    rolls back, but the failure must still count towards the lock-out."""
+def _count_failure(session: Session, user: User, now: datetime, reason: str) -> DomainError:
+    """Count a failed attempt and return the error to raise. The error keeps the caller's
+    unit of work (``commit_anyway``): the request fails, but the failure must still count."""
     settings = get_settings().identity
-    with Session(bind=session.get_bind()) as own:
-        user = get_user(own, user_id)
-        user.failed_login_count += 1
-        locked = user.failed_login_count >= settings.max_failed_logins
-        if locked:
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            user.failed_login_count = 0
-            audit.record(own, actor=f"user:{user.username}", action="identity.user.locked",
-                         entity_type="user", entity_id=user.id, after={"reason": reason})
-        own.commit()
-    if locked:
-        raise AccountLocked("too many failed attempts; try again later")
+    user.failed_login_count += 1
+    if user.failed_login_count < settings.max_failed_logins:
+        session.flush()
+        return Unauthenticated(_WRONG[reason], commit_anyway=True)
+    user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+    user.failed_login_count = 0
+    audit.record(session, actor=f"user:{user.username}", action="identity.user.locked",
+                 entity_type="user", entity_id=user.id, after={"reason": reason})
+    session.flush()
+    return AccountLocked("too many failed attempts; try again later", commit_anyway=True)
 
 
 def authenticate_password(
@@ -84,8 +92,7 @@ def authenticate_password(
         raise Unauthenticated(_BAD_CREDENTIALS)
     _refuse_if_locked(user, now)
     if not _verify_quietly(user.password_hash, password):
-        _count_failure(session, user.id, now, "password")
-        raise Unauthenticated(_BAD_CREDENTIALS)
+        raise _count_failure(session, user, now, "password")
     if password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = password_hasher.hash(password)
     user.failed_login_count = 0
@@ -132,8 +139,7 @@ def confirm_totp_enrolment(
         raise ValidationFailed("no enrolment in progress", field="code")
     step = _matching_step(user.pending_totp_secret, code, now, None)
     if step is None:
-        _count_failure(session, user.id, now, "enrolment code")
-        raise Unauthenticated("the code does not match; check the device clock", field="code")
+        raise _count_failure(session, user, now, "enrolment code")
     user.totp_secret, user.pending_totp_secret = user.pending_totp_secret, None
     user.totp_enrolled_at, user.last_totp_step = now, step
     codes = _new_recovery_codes(session, user)
@@ -176,8 +182,7 @@ def verify_second_factor(
         audit.record(session, actor=f"user:{user.username}", action="identity.mfa.recovery_used",
                      entity_type="user", entity_id=user.id)
         return
-    _count_failure(session, user.id, now, "second factor")
-    raise Unauthenticated("the code is wrong or was already used")
+    raise _count_failure(session, user, now, "second factor")
 
 
 def create_session(

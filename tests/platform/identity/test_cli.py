@@ -1,0 +1,61 @@
+"""``paytrust users`` and ``paytrust apikeys`` from a shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from paytrust.cli import app as cli
+from paytrust.config import get_settings
+from paytrust.platform.db import Database
+from paytrust.platform.identity import service as identity_service
+
+
+@pytest.fixture(autouse=True)
+def _cli_uses_the_test_database(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    monkeypatch.setenv("PAYTRUST_DATABASE_URL", database.url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def run(*args: str, stdin: str | None = None) -> str:
+    result = CliRunner().invoke(cli, list(args), input=stdin)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_create_list_disable_enable_a_user(database: Database) -> None:
+    run("users", "create", "mei", "--role", "risk_analyst", "--role", "auditor",
+        "--email", "mei@example.test", "--password-stdin", stdin="a long enough password\n")
+    assert "mei" in run("users", "list")
+    assert "auditor,risk_analyst" in run("users", "list")
+    run("users", "disable", "mei")
+    assert "disabled" in run("users", "list")
+    run("users", "enable", "mei")
+    with database.read_session() as session:
+        user = identity_service.find_user(session, "mei")
+        assert user is not None
+        assert not user.disabled
+
+
+def test_bad_input_is_a_clear_error_naming_the_field() -> None:
+    result = CliRunner().invoke(cli, ["users", "create", "bo", "--role", "admin", "--email",
+                                      "bo@example.test", "--password-stdin"], input="short\n")
+    assert result.exit_code == 2
+    assert "password" in result.output
+
+
+def test_api_key_is_printed_once_listed_without_secret_and_revocable(database: Database) -> None:
+    output = run("apikeys", "create", "--name", "acquirer", "--scope", "risk.transactions.score")
+    raw_key = output.strip().splitlines()[-1]
+    assert raw_key.startswith("ptk_")
+    listing = run("apikeys", "list")
+    assert "acquirer" in listing
+    assert raw_key not in listing
+    run("apikeys", "revoke", raw_key[:12])
+    assert "revoked" in run("apikeys", "list")
