@@ -10,6 +10,7 @@ import typer
 from paytrust.config import get_settings
 from paytrust.platform.identity.cli import apikeys_app, users_app
 from paytrust.risk import cli as risk_cli
+from paytrust.simulator import cli as simulator_cli
 
 if TYPE_CHECKING:
     from paytrust.platform.db import Database
@@ -24,6 +25,7 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 keys_app = typer.Typer(help="Field-encryption keys for personal data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Periodic jobs of the worker.", no_args_is_help=True)
 app.command("score")(risk_cli.score)
+app.command("simulate")(simulator_cli.simulate)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
