@@ -95,7 +95,9 @@ def read_file(path: Path) -> Iterator[LabelledTransaction]:
     if suffix == ".parquet":
         yield from _rows(iter(pq.ParquetFile(path).iter_batches()))
     elif suffix == ".csv":
-        options = pa_csv.ConvertOptions(column_types=SCHEMA)
+        options = pa_csv.ConvertOptions(
+            column_types=SCHEMA, strings_can_be_null=True, quoted_strings_can_be_null=False
+        )
         yield from _rows(iter(pa_csv.read_csv(path, convert_options=options).to_batches()))
     elif suffix in (".jsonl", ".ndjson"):
         with path.open("rb") as lines:

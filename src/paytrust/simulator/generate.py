@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from paytrust.simulator.background import background_day
 from paytrust.simulator.config import SimulationConfig
@@ -117,20 +118,28 @@ def _timestamps(seconds: np.ndarray[Any, Any]) -> pa.Array:
     return pa.array(micros, type=pa.int64(), mask=missing).cast(TIMESTAMP)
 
 
+def _transaction_ids(positions: np.ndarray[Any, Any], seed: int, day: int) -> pa.Array:
+    """``S<seed>-D<day>-<position in the day>``; null where the position is negative."""
+    numbers = pc.utf8_lpad(pa.array(positions).cast(pa.string()), width=6, padding="0")
+    ids = pc.binary_join_element_wise(f"S{seed}-D{day:04d}", numbers, "-")
+    return pc.if_else(pa.array(positions >= 0), ids, pa.scalar(None, pa.string()))
+
+
 def _to_batch(rows: Rows, seed: int, day: int) -> pa.RecordBatch:
     order = np.argsort(rows["_time"], kind="stable")
-    rows = _with_original_ids(rows, order, seed, day)
+    original_positions = _original_positions(rows, order)[order]
     rows = rows.take(order)
-    ids = np.array([f"S{seed}-D{day:04d}-{i:06d}" for i in range(rows.n)], dtype=object)
     arrays: list[pa.Array] = []
     for field in SCHEMA:
         if field.name == "transaction_id":
-            arrays.append(pa.array(ids, type=pa.string()))
+            arrays.append(_transaction_ids(np.arange(rows.n), seed, day))
+        elif field.name == "original_transaction_id":
+            arrays.append(_transaction_ids(original_positions, seed, day))
         elif field.name == "occurred_at":
             arrays.append(_timestamps(rows["_time"]))
         elif field.type == TIMESTAMP:
             arrays.append(_timestamps(rows[field.name]))
-        elif field.type in (pa.float64(),):
+        elif field.type == pa.float64():
             values = rows[field.name]
             arrays.append(pa.array(values, mask=np.isnan(values)))
         else:
@@ -138,16 +147,15 @@ def _to_batch(rows: Rows, seed: int, day: int) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
 
 
-def _with_original_ids(rows: Rows, order: np.ndarray[Any, Any], seed: int, day: int) -> Rows:
-    """Refunds name the transaction id their payment gets after sorting (none if the payment
-    was declined for want of balance)."""
+def _original_positions(rows: Rows, order: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """For each refund, the position its payment gets after sorting; -1 for other rows and for
+    refunds whose payment was declined for want of balance."""
     final_position = np.empty(rows.n, dtype=np.int64)
     final_position[order] = np.arange(rows.n)
     position_of_key = np.full(int(rows["_key"].max(initial=-1)) + 1, -1, dtype=np.int64)
     position_of_key[rows["_key"]] = final_position
     originals = rows["_original_row"]
-    found = np.where(originals >= 0, position_of_key[np.maximum(originals, 0)], -1)
-    rows.columns["original_transaction_id"] = np.array(
-        [f"S{seed}-D{day:04d}-{p:06d}" if p >= 0 else None for p in found], dtype=object
+    found: np.ndarray[Any, Any] = np.where(
+        originals >= 0, position_of_key[np.maximum(originals, 0)], -1
     )
-    return rows
+    return found

@@ -3,7 +3,8 @@
 Each transaction debits or credits its own account; a P2P transfer also credits the payee's
 account. Entries are sorted per account by time and summed. A legitimate debit the account
 cannot cover is dropped (the payment system would have declined it); a scenario's debit is cut
-to what is there. Dropping a debit only raises later balances, so a few passes settle it.
+to what is there. A draining debit (``_drain_share``) takes that share of the balance it finds.
+Dropping or cutting a debit only raises later balances, so a few passes settle it.
 """
 
 from __future__ import annotations
@@ -42,10 +43,30 @@ def _running(
     return after_of_row, account, delta
 
 
+def _size_drains(rows: Rows, after: Ints) -> bool:
+    """Set each draining debit to its share of the balance it meets; True if any changed."""
+    draining = np.flatnonzero(rows["_drain_share"] > 0)
+    if not len(draining):
+        return False
+    amount = rows["amount_minor"][draining]
+    before = after[draining] + amount
+    wanted = np.maximum(1, np.round(before * rows["_drain_share"][draining])).astype(np.int64)
+    changed = wanted != amount
+    if not changed.any():
+        return False
+    rows.columns["_credit_minor"][draining] = np.round(
+        rows["_credit_minor"][draining] * wanted / amount
+    ).astype(np.int64)
+    rows.columns["amount_minor"][draining] = wanted
+    return True
+
+
 def settle(rows: Rows, opening: Ints) -> tuple[Rows, Ints]:
     """Rows that fit the balances, with balance_before/after, and the closing balances."""
-    for _ in range(8):
+    for _ in range(12):
         after, account, delta = _running(rows, opening)
+        if _size_drains(rows, after):
+            continue
         overdrawn = after < 0
         if not overdrawn.any():
             break

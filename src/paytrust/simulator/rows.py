@@ -34,7 +34,14 @@ STRING_COLUMNS = (
     "typology",
     "scenario_id",
 )
-FLOAT_COLUMNS = ("latitude", "longitude", "credential_changed_at", "sim_swapped_at", "_time")
+FLOAT_COLUMNS = (
+    "latitude",
+    "longitude",
+    "credential_changed_at",
+    "sim_swapped_at",
+    "_time",
+    "_drain_share",
+)
 INT_COLUMNS = (
     "amount_minor",
     "balance_before_minor",
@@ -51,6 +58,8 @@ BOOL_COLUMNS = ("is_fraud",)
 def _empty(name: str, n: int) -> npt.NDArray[Any]:
     if name in STRING_COLUMNS:
         return np.full(n, None, dtype=object)
+    if name == "_drain_share":
+        return np.zeros(n)
     if name in FLOAT_COLUMNS:
         return np.full(n, np.nan)
     if name in INT_COLUMNS:

@@ -136,6 +136,12 @@ def _p2p_to_customer(ctx: DayContext, payer: int, payee: int, amount_minor: int)
     }
 
 
+def _share_per_step(total: float, steps: int) -> float:
+    """The share of the balance each of ``steps`` drains takes so that together they take
+    ``total`` of it."""
+    return float(1.0 - (1.0 - total) ** (1.0 / steps))
+
+
 def _split(total: int, parts: int, rng: np.random.Generator) -> list[int]:
     shares = rng.dirichlet(np.ones(parts)) * total
     return [max(1, int(s)) for s in shares]
@@ -154,9 +160,8 @@ def _takeover(ctx: DayContext, typology: str) -> list[Record]:
         f"185.{int(ctx.rng.integers(1, 250))}.{int(ctx.rng.integers(1, 250))}.9",
     )
     context_field = "credential_changed_at" if typology == "account_takeover" else "sim_swapped_at"
-    drains = _split(
-        int(ctx.balance[victim] * ctx.rng.uniform(0.8, 0.97)), int(ctx.rng.integers(1, 4)), ctx.rng
-    )
+    drains = _split(int(ctx.balance[victim] * 0.9), int(ctx.rng.integers(1, 4)), ctx.rng)
+    share = _share_per_step(float(ctx.rng.uniform(0.8, 0.97)), len(drains))
     records = []
     for i, amount in enumerate(drains):
         at = start + (i + 1) * float(ctx.rng.uniform(3, 20)) * MINUTE
@@ -172,6 +177,7 @@ def _takeover(ctx: DayContext, typology: str) -> list[Record]:
                 device_id=device,
                 ip=ip,
                 auth_method="password" if typology == "account_takeover" else "otp",
+                _drain_share=share,
                 **{context_field: start},
                 **_p2p_to_customer(ctx, victim, mule, amount),
             )
@@ -208,6 +214,7 @@ def app_scam(ctx: DayContext) -> list[Record]:
             sid,
             "app_scam",
             auth_method="biometric",
+            _drain_share=_share_per_step(0.7, len(parts)),
             **_p2p_to_customer(ctx, victim, scammer, amount),
         )
         for i, amount in enumerate(parts)
@@ -365,7 +372,7 @@ def refund_abuse(ctx: DayContext) -> list[Record]:
                 sid,
                 "refund_abuse",
                 auth_method="none",
-                _original_record=len(records) - 1,
+                _original_row=len(records) - 1,
                 **shop_fields,
             )
         )
@@ -424,6 +431,7 @@ def dormant_reactivation(ctx: DayContext) -> list[Record]:
                     sid,
                     "dormant_reactivation",
                     device_id=f"DX-{sid}",
+                    _drain_share=_share_per_step(0.9, 2),
                     **_p2p_to_customer(ctx, customer, ctx.stranger(customer), amount),
                 )
             )
@@ -513,7 +521,7 @@ def scenarios_of_day(ctx: DayContext) -> list[Record]:
         for _ in range(int(ctx.rng.poisson(rate * config.customers))):
             scenario = generate(ctx)
             for record in scenario:  # refunds point at their payment within the day's list
-                if "_original_record" in record:
-                    record["_original_record"] += len(records)
+                if "_original_row" in record:
+                    record["_original_row"] += len(records)
             records.extend(scenario)
     return records

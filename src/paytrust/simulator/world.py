@@ -6,8 +6,10 @@ background traffic is drawn for everyone at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +18,7 @@ from paytrust.risk.engine.transaction import CURRENCY_EXPONENTS
 from paytrust.simulator.config import SimulationConfig
 from paytrust.simulator.names import chinese_name, latin_name, near_miss, organisation_name
 
+T = TypeVar("T")
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Strings = npt.NDArray[np.object_]
@@ -228,34 +231,33 @@ def _merchants(count: int, rng: np.random.Generator) -> Merchants:
     )
 
 
+def _unique(make: Callable[[], T], key: Callable[[T], str], taken: set[str]) -> T:
+    """Draw until the name is not on the list yet: one entry per listed party."""
+    while True:
+        value = make()
+        if key(value) not in taken:
+            taken.add(key(value))
+            return value
+
+
 def _watchlist(rng: np.random.Generator) -> tuple[WatchlistEntry, ...]:
+    """Invented sanctions and PEP entries: Chinese names with their hanzi and Cantonese
+    spellings, Latin names with a known variant, and organisations."""
+    taken: set[str] = set()
     entries: list[WatchlistEntry] = []
     for i in range(12):
-        hanzi, pinyin, cantonese = chinese_name(rng)
-        entries.append(
-            WatchlistEntry(
-                f"WL{i:03d}",
-                pinyin,
-                (hanzi, cantonese),
-                "sanctions" if i % 3 else "pep",
-                "CN" if i % 2 else "HK",
-            )
-        )
+        hanzi, pinyin, cantonese = _unique(lambda: chinese_name(rng), lambda n: n[1], taken)
+        list_name, country = ("sanctions" if i % 3 else "pep"), ("CN" if i % 2 else "HK")
+        entries.append(WatchlistEntry(f"WL{i:03d}", pinyin, (hanzi, cantonese), list_name, country))
     for i in range(12, 24):
-        name = latin_name(rng)
+        name = _unique(lambda: latin_name(rng), str, taken)
+        list_name, country = ("sanctions" if i % 3 else "pep"), HIGH_RISK_COUNTRIES[i % 3]
         entries.append(
-            WatchlistEntry(
-                f"WL{i:03d}",
-                name,
-                (near_miss(name, rng),),
-                "sanctions" if i % 3 else "pep",
-                HIGH_RISK_COUNTRIES[i % 3],
-            )
+            WatchlistEntry(f"WL{i:03d}", name, (near_miss(name, rng),), list_name, country)
         )
     for i in range(24, 30):
+        name = _unique(lambda: organisation_name(rng), str, taken)
         entries.append(
-            WatchlistEntry(
-                f"WL{i:03d}", organisation_name(rng), (), "sanctions", HIGH_RISK_COUNTRIES[i % 3]
-            )
+            WatchlistEntry(f"WL{i:03d}", name, (), "sanctions", HIGH_RISK_COUNTRIES[i % 3])
         )
     return tuple(entries)
