@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -169,3 +171,20 @@ def jobs_run(name: Annotated[str, typer.Argument(help="registered job name")]) -
         typer.echo(f"job {name} failed (see 'paytrust jobs list')", err=True)
         raise typer.Exit(1)
     typer.echo(f"job {name} succeeded")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="port of the console and API")] = 8000,
+    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
+    data_dir: Annotated[Path, typer.Option(help="where the demo database lives")] = Path("var"),
+    rate: Annotated[float, typer.Option(help="simulated transactions per second (0: none)")] = 5.0,
+    customers: Annotated[int, typer.Option(help="customers of the simulated world")] = 2_000,
+    seed: Annotated[int, typer.Option(help="seed of the simulated world")] = 2026,
+) -> None:
+    """The service on SQLite with a seeded organisation and simulated traffic."""
+    started_at = time.perf_counter()
+    from paytrust.demo.run import DemoOptions, run_demo
+
+    run_demo(DemoOptions(host=host, port=port, data_dir=data_dir, rate=rate,
+                         customers=customers, seed=seed), started_at)
