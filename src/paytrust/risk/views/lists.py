@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import Form, Query, Request, Response, UploadFile
@@ -53,11 +53,13 @@ def _page(
 @router.get("/lists")
 def list_management(
     request: Request, db: DbSession, caller: Reader,
-    kind: ListKind | None = None, action: ListAction | None = None,
+    kind: ListKind | Literal[""] = "", action: ListAction | Literal[""] = "",
     page: Annotated[int, Query(ge=1)] = 1,
     notice: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    return _page(request, db, caller, kind=kind, action=action, page=page, notice=notice)
+    """An empty filter ("any", as the filter form sends it) is no filter."""
+    return _page(request, db, caller, kind=kind or None, action=action or None, page=page,
+                 notice=notice)
 
 
 def _done(notice: str) -> RedirectResponse:

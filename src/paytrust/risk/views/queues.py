@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
@@ -27,12 +27,14 @@ STREAM_ROWS = 50
 @router.get("/alerts")
 def alert_queue(
     request: Request, db: DbSession, caller: Annotated[Principal, require(ALERTS_READ)],
-    alert_status: Annotated[AlertStatus | None, Query(alias="status")] = AlertStatus.OPEN,
-    severity: AlertSeverity | None = None,
+    alert_status: Annotated[AlertStatus | Literal[""], Query(alias="status")] = AlertStatus.OPEN,
+    severity: AlertSeverity | Literal[""] = "",
     page: Annotated[int, Query(ge=1)] = 1,
     notice: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    alerts, total = risk_service.list_alerts(db, status=alert_status, severity=severity,
+    """The open alerts first; an empty filter ("any") is no filter."""
+    alerts, total = risk_service.list_alerts(db, status=alert_status or None,
+                                             severity=severity or None,
                                              limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     filters = {"status": alert_status.value if alert_status else "",
                "severity": severity.value if severity else ""}
