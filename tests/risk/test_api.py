@@ -337,9 +337,9 @@ def test_list_import_is_all_or_nothing(client: TestClient, auth: Auth) -> None:
 
 @pytest.mark.parametrize(("path", "permission", "expected"), [
     ("/console/risk/rules", RULES_READ, "velocity_burst_1m"),
-    ("/console/risk/lists", "risk.lists.read", "0 active entries"),
+    ("/console/risk/lists", "risk.lists.read", "0 entries in force"),
     ("/console/risk/decisions", TRANSACTIONS_READ, "tx-1"),
-    ("/console/risk/alerts", ALERTS_READ, "open alerts"),
+    ("/console/risk/alerts", ALERTS_READ, "alerts match"),
 ])
 def test_console_pages_render_for_their_permission_only(
     client: TestClient, database: Database, scoring: dict[str, str], auth: Auth,

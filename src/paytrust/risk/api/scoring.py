@@ -20,10 +20,10 @@ from paytrust.platform.errors import (
     ValidationFailed,
     problem_schema,
 )
-from paytrust.platform.identity.deps import api_router, require
-from paytrust.platform.identity.principal import Principal
 from paytrust.platform.i18n import locale_from_accept_language
 from paytrust.platform.i18n.chinese import to_traditional
+from paytrust.platform.identity.deps import api_router, require
+from paytrust.platform.identity.principal import Principal
 from paytrust.risk.adapters.idempotency import Answer
 from paytrust.risk.adapters.runtime import RiskRuntime, card_token_key
 from paytrust.risk.api._body import read_body

@@ -35,7 +35,8 @@ NOTICES = frozenset({"added", "removed", "imported"})
 def _page(
     request: Request, db: Session, caller: Principal, *, kind: ListKind | None = None,
     action: ListAction | None = None, page: int = 1, notice: str | None = None,
-    add_errors: list[dict[str, Any]] | None = None, import_errors: list[dict[str, Any]] | None = None,
+    add_errors: list[dict[str, Any]] | None = None,
+    import_errors: list[dict[str, Any]] | None = None,
     status_code: int = 200,
 ) -> Response:
     entries, total = risk_service.list_entries(db, now=utcnow(), kind=kind, action=action,
@@ -82,7 +83,7 @@ def add_entry(
     expires_at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     try:
-        entry = ListEntryCreate(kind=kind, action=action, value=value.strip(),  # type: ignore[arg-type]
+        entry = ListEntryCreate(kind=kind, action=action, value=value.strip(),
                                 reason=reason.strip() or None, expires_at=_expiry(expires_at))
         risk_service.add_list_entry(db, actor=caller.actor, entry=entry, now=utcnow())
     except ValidationError as error:
