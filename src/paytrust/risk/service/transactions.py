@@ -72,7 +72,7 @@ def decision_counts(session: Session, *, since: datetime) -> dict[str, int]:
         select(RiskDecision.decision, func.count())
         .where(RiskDecision.scored_at >= since).group_by(RiskDecision.decision)
     )
-    return dict(rows.tuples().all())
+    return {str(decision): int(count) for decision, count in rows.all()}
 
 
 def recent_answers(session: Session, *, limit: int) -> list[tuple[str, dict[str, Any]]]:
