@@ -25,7 +25,12 @@ from paytrust.risk.service.rulesets import (
     validate_ruleset,
 )
 from paytrust.risk.service.snapshot import EngineInputs, change_stamp, engine_inputs
-from paytrust.risk.service.transactions import get_transaction, recent_answers, recent_decisions
+from paytrust.risk.service.transactions import (
+    get_transaction,
+    recent_answers,
+    recent_decisions,
+    recorded_answers,
+)
 
 __all__ = [
     "EngineInputs",
@@ -48,6 +53,7 @@ __all__ = [
     "recent_answers",
     "recent_decisions",
     "record_outcome",
+    "recorded_answers",
     "remove_list_entry",
     "rollback_ruleset",
     "rule_precision",
