@@ -114,3 +114,9 @@ async def test_recall_keeps_the_answers_this_process_already_holds(
     await runtime.recorder.drain()
     await runtime.recall([txn.transaction_id])
     assert (await runtime.score([txn]))[0] is answer
+
+
+def test_the_state_store_given_is_used_even_while_it_is_empty(database: Database) -> None:
+    store = MemoryStateStore()  # empty, so falsy: it must still not be swapped for another
+    assert RiskRuntime(database, RiskSettings(redis_url="redis://127.0.0.1:1"),
+                       store).scorer.store is store

@@ -103,7 +103,7 @@ class RiskRuntime:
         self.scorer = Scorer(
             Engine(None, load_lists((), high_risk_countries=self.high_risk_countries),
                    policy=self.policy),
-            store or open_state_store(settings), clock,
+            store if store is not None else open_state_store(settings), clock,
         )
         self.recorder = Recorder(
             database, batch_size=settings.recorder_batch_size,
