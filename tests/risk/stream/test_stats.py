@@ -7,8 +7,8 @@ from paytrust.risk.stream import Publication, Settle, Settlement, WorkerStats
 
 def _answered(*decisions: str) -> Settlement:
     answers = tuple({"transaction_id": f"t{i}", "decision": d} for i, d in enumerate(decisions))
-    return Settlement(Settle.ACK, tuple(Publication("s", b"", f"m{i}") for i in range(len(answers))),
-                      answers)
+    publications = tuple(Publication("s", b"", f"m{i}") for i in range(len(answers)))
+    return Settlement(Settle.ACK, publications, answers)
 
 
 def test_report_gives_the_window_rate_and_the_decision_mix() -> None:
