@@ -10,12 +10,14 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 import orjson
 import pytest
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.api import RawStreamMsg
 from sqlalchemy import func, select
 
 from paytrust.config import RiskSettings
@@ -127,12 +129,17 @@ async def publish(js: JetStreamContext, topology: StreamTopology, body: bytes,
     await js.publish(topology.subject, body, headers=headers or None)
 
 
-async def outcomes(js: JetStreamContext, topology: StreamTopology) -> list[Msg]:
+async def outcomes(js: JetStreamContext, topology: StreamTopology) -> list[RawStreamMsg]:
     """Every message on the outcome stream, in order."""
     info = await js.stream_info(topology.outcome_stream)
     return [await js.get_msg(topology.outcome_stream, seq)
             for seq in range(info.state.first_seq, info.state.last_seq + 1)
             if info.state.messages]
+
+
+def payload(msg: RawStreamMsg) -> Any:
+    assert msg.data is not None
+    return orjson.loads(msg.data)
 
 
 async def count_outcomes(js: JetStreamContext, topology: StreamTopology) -> int:
@@ -141,7 +148,7 @@ async def count_outcomes(js: JetStreamContext, topology: StreamTopology) -> int:
 
 async def settled(js: JetStreamContext, topology: StreamTopology) -> bool:
     info = await js.consumer_info(topology.stream, topology.consumer)
-    return info.num_pending == 0 and info.num_ack_pending == 0
+    return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
 
 def recorded(database: Database, model: type[RiskTransaction] | type[RiskDecision]) -> int:
@@ -157,7 +164,7 @@ async def test_published_transactions_are_decided_published_and_recorded(
         await publish(workers.js, topology, json_body(tid), **{"Content-Type": "application/json"})
     await workers.until(lambda: settled(workers.js, topology))
     published = await outcomes(workers.js, topology)
-    answers = [orjson.loads(msg.data) for msg in published]
+    answers = [payload(msg) for msg in published]
     assert sorted(answer["transaction_id"] for answer in answers) == ["w1", "w2", "w3"]
     for msg, answer in zip(published, answers, strict=True):
         assert msg.subject == topology.decision_subject(answer["decision"])
@@ -175,7 +182,7 @@ async def test_a_malformed_message_is_rejected_once_and_never_redelivered(
     await workers.until(lambda: settled(workers.js, topology))
     await asyncio.sleep(ACK_WAIT_S * 2)  # a redelivery, were there one, would be due by now
     [rejected] = await outcomes(workers.js, topology)
-    problem = orjson.loads(rejected.data)
+    problem = payload(rejected)
     assert rejected.subject == topology.rejected_subject
     assert problem["field"] == "amount"
     assert problem["detail"]
@@ -212,7 +219,7 @@ async def test_a_worker_killed_before_its_ack_is_replaced_and_the_decision_recor
     assert replacement.stats.messages == 1
     assert replacement.stats.decided == 1
     assert await count_outcomes(workers.js, topology) == 1  # the re-publish was de-duplicated
-    assert orjson.loads(first.data)["transaction_id"] == "w1"
+    assert payload(first)["transaction_id"] == "w1"
     assert recorded(database, RiskTransaction) == 1
     assert recorded(database, RiskDecision) == 1
 
@@ -226,7 +233,7 @@ async def test_one_transaction_id_in_several_messages_is_recorded_once(
     await workers.until(lambda: settled(workers.js, topology))
     await publish(workers.js, topology, json_body("w1"))  # a later batch
     await workers.until(lambda: settled(workers.js, topology))
-    answers = [orjson.loads(msg.data) for msg in await outcomes(workers.js, topology)]
+    answers = [payload(msg) for msg in await outcomes(workers.js, topology)]
     assert [answer["transaction_id"] for answer in answers] == ["w1"]  # de-duplicated
     assert recorded(database, RiskTransaction) == 1
     assert recorded(database, RiskDecision) == 1
