@@ -27,6 +27,7 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 keys_app = typer.Typer(help="Field-encryption keys for personal data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Periodic jobs of the worker.", no_args_is_help=True)
 app.command("score")(risk_cli.score)
+app.command("stream")(risk_cli.stream)
 app.command("simulate")(simulator_cli.simulate)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")

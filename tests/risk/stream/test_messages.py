@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -159,3 +160,10 @@ def test_every_message_is_settled_once_and_every_transaction_in_it_answered(
     for ids, settlement in zip(ids_per_message, settlements, strict=True):
         assert settlement.settle is Settle.ACK
         assert [a["transaction_id"] for a in settlement.answers] == ids
+
+
+def test_a_namespace_with_wildcards_or_spaces_is_refused() -> None:
+    for bad in ("pay.>", "pay *", "pay..x", ""):
+        with pytest.raises(ValueError, match="namespace"):
+            StreamTopology(bad)
+    assert StreamTopology("staging.eu-1").stream == "STAGING_EU-1_TRANSACTIONS"

@@ -9,6 +9,7 @@ batching and message → answer rules are tested without a NATS server.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,7 @@ __all__ = [
 
 DEFAULT_CONTENT_TYPE = "application/json"
 MSG_ID_HEADER = "Nats-Msg-Id"
+_NAMESPACE = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")  # no wildcards, no spaces
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,11 @@ class StreamTopology:
     prefixes them all, so tests (or tenants) get a topology of their own."""
 
     namespace: str = "paytrust"
+
+    def __post_init__(self) -> None:
+        if not _NAMESPACE.fullmatch(self.namespace):
+            raise ValueError(f"namespace {self.namespace!r}: use letters, digits, '-' and '_' "
+                             "in dot-separated tokens")
 
     @property
     def stream(self) -> str:

@@ -62,6 +62,7 @@ class WorkerOptions:
     ack_wait_s: float = 30.0  # redelivery after a worker goes silent
     max_deliver: int = 10     # the last delivery that fails is rejected, not retried
     retry_delay_s: float = 2.0
+    max_in_flight: int = 4    # batches scored while earlier ones wait for their commit
     locale: str = "en"
 
 
@@ -132,16 +133,37 @@ class ScoringWorker:
         self._stopping.set()
 
     async def run(self) -> None:
-        """Score batches until ``stop``."""
+        """Score batches until ``stop``. Up to ``max_in_flight`` batches overlap, so the
+        next batch is fetched and scored while the last one waits for its commit."""
         await ensure_topology(self.js, self.topology, self.options)
         subscription = await self.js.pull_subscribe_bind(
             durable=self.topology.consumer, stream=self.topology.stream)
+        slots = asyncio.Semaphore(self.options.max_in_flight)
+        in_flight: set[asyncio.Task[None]] = set()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            slots.release()
+            if not task.cancelled() and task.exception() is not None:
+                log.error("a batch failed; its messages will be redelivered",
+                          exc_info=task.exception())
+
         try:
             while not self._stopping.is_set():
+                await slots.acquire()
                 msgs = await self._fetch(subscription)
-                if msgs:
-                    await self.handle(msgs)
+                if not msgs:
+                    slots.release()
+                    continue
+                task = asyncio.create_task(self.handle(msgs), name="stream-batch")
+                in_flight.add(task)
+                task.add_done_callback(finished)
+        except asyncio.CancelledError:  # killed, not stopped: leave the rest unacknowledged
+            for task in in_flight:
+                task.cancel()
+            raise
         finally:
+            await asyncio.gather(*in_flight, return_exceptions=True)
             await subscription.unsubscribe()
 
     async def _fetch(self, subscription: JetStreamContext.PullSubscription) -> list[Msg]:
