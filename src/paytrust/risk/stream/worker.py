@@ -28,7 +28,7 @@ from nats.js.api import (
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import APIError, BadRequestError
+from nats.js.errors import NotFoundError
 
 from paytrust.config import Settings
 from paytrust.platform.db import Database
@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 RETENTION_S = 7 * 86_400  # long enough to replay a week, or fetch a rejected original
-MAX_STREAM_BYTES = 8 * 2**30
+MAX_STREAM_BYTES = 2**30  # reserved on the server: about two million messages
 DUPLICATE_WINDOW_S = 120.0
 MAX_ACK_PENDING = 20_000  # several workers, each with a batch or two in flight
 PUBLISH_TIMEOUT_S = 10.0
@@ -71,15 +71,12 @@ def _utc_now() -> datetime:
 
 
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
-    """Create the stream, or bring an existing one (say, made by the simulator with
-    defaults) to this configuration; a change the server refuses is logged, not fatal."""
+    """Create the stream when it is missing. An existing stream keeps its configuration:
+    its limits are the operator's to change (``nats stream edit``), not each worker's."""
     try:
+        await js.stream_info(config.name or "")
+    except NotFoundError:
         await js.add_stream(config)
-    except BadRequestError:
-        try:
-            await js.update_stream(config)
-        except APIError as error:
-            log.warning("stream %s kept its own configuration: %s", config.name, error)
 
 
 def _bounded_stream(name: str, subjects: list[str]) -> StreamConfig:
@@ -200,6 +197,10 @@ class ScoringWorker:
         return True
 
     async def settle(self, msgs: Sequence[Msg], settlements: Sequence[Settlement]) -> None:
+        """Acks go out with the connection's next write; no flush (a PING round trip) per
+        batch: nats-py's read loop dies on the PONG of a flush that timed out or was
+        cancelled, and an ack lost with a dying worker only means one idempotent redelivery.
+        ``run_scoring_worker`` drains the connection on the way out."""
         for msg, settlement in zip(msgs, settlements, strict=True):
             if settlement.settle is Settle.ACK:
                 await msg.ack()
@@ -207,7 +208,6 @@ class ScoringWorker:
                 await msg.term()
             else:
                 await msg.nak(delay=self.options.retry_delay_s)
-        await self.connection.flush()
 
     @contextlib.asynccontextmanager
     async def _kept_in_progress(self, msgs: Sequence[Msg]) -> AsyncIterator[None]:
