@@ -23,8 +23,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import nats
 import orjson
