@@ -7,9 +7,13 @@ Each test gets its own streams, subjects and consumer (a random namespace), dele
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -249,3 +253,27 @@ async def test_two_workers_share_the_consumer_and_each_message_is_decided_once(
     assert first.stats.messages + second.stats.messages == 200
     assert recorded(database, RiskTransaction) == 200
     assert await count_outcomes(workers.js, topology) == 200
+
+
+async def test_paytrust_stream_scores_until_sigterm_then_stops_cleanly(
+    connection: NATS, topology: StreamTopology, database: Database,
+) -> None:
+    js = connection.jetstream()
+    for number in range(5):
+        await publish(js, topology, json_body(f"w{number}"))
+    source = Path(__file__).resolve().parents[3] / "src"
+    environment = {**os.environ, "PAYTRUST_DATABASE_URL": database.url,
+                   "PAYTRUST_ENVIRONMENT": "test", "PYTHONPATH": str(source)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "paytrust", "stream", "--namespace", topology.namespace,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        await Workers(connection, database, topology).until(lambda: settled(js, topology))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), HANG_GUARD_S)
+    text = output.decode()
+    assert process.returncode == 0, text
+    assert "stream worker stopped: 5 messages, 5 decided, 0 rejected" in text
+    assert recorded(database, RiskTransaction) == 5
