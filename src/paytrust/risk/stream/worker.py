@@ -126,7 +126,7 @@ class ScoringWorker:
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
-        """Stop fetching; the batch in hand is still scored, recorded, published and acked."""
+        """Stop fetching; the batches in hand are still scored, recorded, published, acked."""
         self._stopping.set()
 
     async def run(self) -> None:
