@@ -28,6 +28,7 @@ keys_app = typer.Typer(help="Field-encryption keys for personal data.", no_args_
 jobs_app = typer.Typer(help="Periodic jobs of the worker.", no_args_is_help=True)
 app.command("score")(risk_cli.score)
 app.command("backtest")(risk_cli.backtest)
+app.command("stream")(risk_cli.stream)
 app.command("simulate")(simulator_cli.simulate)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")

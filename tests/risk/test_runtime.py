@@ -87,3 +87,36 @@ async def test_answers_survive_a_restart_through_the_recorded_decisions(
     with pytest.raises(Conflict):
         await second.score([make_txn(transaction_id=txn.transaction_id, amount_minor=7)])
     await second.stop()
+
+
+async def test_a_recalled_transaction_gets_the_answer_another_process_recorded(
+    database: Database,
+) -> None:
+    txn = make_txn()
+    later = RiskRuntime(database, RiskSettings(), MemoryStateStore())
+    await later.start()  # started before the answer exists: its warm cache cannot know it
+    first = RiskRuntime(database, RiskSettings(), MemoryStateStore())
+    await first.start()
+    recorded = (await first.score([txn]))[0]
+    await first.stop()
+    await later.recall([txn.transaction_id, "never-scored"])
+    assert (await later.score([txn]))[0] == recorded
+    await later.recorder.drain()
+    assert later.recorder.recorded == 0
+    await later.stop()
+
+
+async def test_recall_keeps_the_answers_this_process_already_holds(
+    runtime: RiskRuntime,
+) -> None:
+    txn = make_txn()
+    answer = (await runtime.score([txn]))[0]
+    await runtime.recorder.drain()
+    await runtime.recall([txn.transaction_id])
+    assert (await runtime.score([txn]))[0] is answer
+
+
+def test_the_state_store_given_is_used_even_while_it_is_empty(database: Database) -> None:
+    store = MemoryStateStore()  # empty, so falsy: it must still not be swapped for another
+    assert RiskRuntime(database, RiskSettings(redis_url="redis://127.0.0.1:1"),
+                       store).scorer.store is store

@@ -1,8 +1,12 @@
-"""``paytrust score FILE``: score a file of transactions in-process and print the decisions.
+"""The risk engine's commands.
 
+``paytrust score FILE`` scores a file of transactions in-process and prints the decisions.
 The file is read by the same parsers as the HTTP route (chosen by extension or
 ``--content-type``) and scored with the active rule set and lists of the configured
 database, on fresh in-memory state, in file order. Nothing is recorded.
+
+``paytrust stream`` runs a JetStream scoring worker (stream mode): start as many as the
+traffic needs, on as many machines; they share the durable consumer.
 """
 
 from __future__ import annotations
@@ -112,3 +116,44 @@ def backtest(
     except RuleSetInvalid as error:  # pragma: no cover - validated above
         raise typer.Exit(2) from error
     typer.echo(render_text(report))
+
+
+def stream(
+    nats_url: Annotated[str | None, typer.Option(
+        help="NATS server (default: PAYTRUST_NATS_URL, else nats://127.0.0.1:4222)")] = None,
+    batch: Annotated[int, typer.Option(min=1, max=5_000,
+                                       help="most messages scored together")] = 500,
+    max_wait_ms: Annotated[int, typer.Option(
+        min=1, help="how long a fetch waits for its first message")] = 50,
+    report_every: Annotated[float, typer.Option(
+        min=0.1, help="seconds between throughput lines")] = 10.0,
+    locale: Annotated[str, typer.Option(help="language of the reasons: en or zh")] = "en",
+    namespace: Annotated[str, typer.Option(
+        help="prefix of the stream, subject and consumer names (a separate environment)",
+    )] = "paytrust",
+) -> None:
+    """Score the transaction stream until SIGINT / SIGTERM, then finish, record and ack
+    the batch in hand and stop."""
+    from paytrust.config import get_settings
+    from paytrust.platform.db import Database
+    from paytrust.risk.stream import StreamTopology
+    from paytrust.risk.stream.worker import DEFAULT_NATS_URL, WorkerOptions, run_scoring_worker
+
+    settings = get_settings()
+    url = nats_url or settings.nats_url or DEFAULT_NATS_URL
+    options = WorkerOptions(batch=batch, max_wait_s=max_wait_ms / 1000, locale=locale)
+    try:
+        topology = StreamTopology(namespace)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--namespace") from error
+    typer.echo(f"stream worker: {topology.stream} on {url}, consumer {topology.consumer}, "
+               f"batches of up to {batch} within {max_wait_ms} ms")
+    database = Database(settings.database_url)
+    try:
+        stats = asyncio.run(run_scoring_worker(
+            settings, database, nats_url=url, options=options, topology=topology,
+            report=typer.echo, report_every_s=report_every))
+    finally:
+        database.dispose()
+    typer.echo(f"stream worker stopped: {stats.messages:,} messages, {stats.decided:,} "
+               f"decided, {stats.rejected:,} rejected")

@@ -53,6 +53,9 @@ class RecentDecisions:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, transaction_id: object) -> bool:
+        return transaction_id in self._entries
+
     def claim(self, txn: Transaction, payload: str) -> Claim:
         """Claim ``txn``'s id, or return the earlier answer; a different payload under a
         known id is a conflict."""

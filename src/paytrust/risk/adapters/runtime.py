@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,7 +103,7 @@ class RiskRuntime:
         self.scorer = Scorer(
             Engine(None, load_lists((), high_risk_countries=self.high_risk_countries),
                    policy=self.policy),
-            store or open_state_store(settings), clock,
+            store if store is not None else open_state_store(settings), clock,
         )
         self.recorder = Recorder(
             database, batch_size=settings.recorder_batch_size,
@@ -152,6 +152,18 @@ class RiskRuntime:
     def _recorded_answers(self) -> list[tuple[str, Answer]]:
         with self.database.read_session() as session:
             return risk_service.recent_answers(session, limit=WARM_CACHE_ANSWERS)
+
+    async def recall(self, transaction_ids: Collection[str]) -> None:
+        """Remember the recorded answers of those ``transaction_ids`` this process does not
+        know: a transaction redelivered by the stream after another worker scored and
+        recorded it then gets that answer, not a second opinion."""
+        unknown = [tid for tid in transaction_ids if tid not in self.recent]
+        if unknown:
+            self.recent.warm(await asyncio.to_thread(self._answers_recorded_for, unknown))
+
+    def _answers_recorded_for(self, transaction_ids: list[str]) -> list[tuple[str, Answer]]:
+        with self.database.read_session() as session:
+            return risk_service.recorded_answers(session, transaction_ids)
 
     def _on_change(self, _event: Any) -> None:
         self.reload()

@@ -31,6 +31,7 @@ from paytrust.risk.service.transactions import (
     get_transaction,
     recent_answers,
     recent_decisions,
+    recorded_answers,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "recent_answers",
     "recent_decisions",
     "record_outcome",
+    "recorded_answers",
     "remove_list_entry",
     "rollback_ruleset",
     "rule_precision",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -84,12 +85,26 @@ def recent_answers(session: Session, *, limit: int) -> list[tuple[str, dict[str,
         .order_by(RiskDecision.scored_at.desc())
         .limit(limit)
     ).all()
-    return [
-        (payload, {
-            "transaction_id": decision.transaction_id, "decision": decision.decision,
-            "score": decision.score, "reasons": decision.reasons,
-            "rules_hit": decision.rules_hit, "model_version": decision.model_version,
-            "ruleset_version": decision.ruleset_version, "latency_ms": decision.latency_ms,
-        })
-        for payload, decision in reversed(rows)
-    ]
+    return [(payload, _answer(decision)) for payload, decision in reversed(rows)]
+
+
+def recorded_answers(
+    session: Session, transaction_ids: Collection[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The recorded answers of those of ``transaction_ids`` that were scored, as
+    ``(payload_hash, answer)``: how a redelivered transaction gets its first answer."""
+    rows = session.execute(
+        select(RiskTransaction.payload_hash, RiskDecision)
+        .join(RiskDecision, RiskDecision.transaction_id == RiskTransaction.id)
+        .where(RiskTransaction.id.in_(transaction_ids))
+    ).all()
+    return [(payload, _answer(decision)) for payload, decision in rows]
+
+
+def _answer(decision: RiskDecision) -> dict[str, Any]:
+    return {
+        "transaction_id": decision.transaction_id, "decision": decision.decision,
+        "score": decision.score, "reasons": decision.reasons,
+        "rules_hit": decision.rules_hit, "model_version": decision.model_version,
+        "ruleset_version": decision.ruleset_version, "latency_ms": decision.latency_ms,
+    }
