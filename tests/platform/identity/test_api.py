@@ -322,3 +322,26 @@ def test_readers_see_users_but_cannot_change_them(
     signed_in_client(client, reader, secret)
     assert client.get("/api/v1/users").status_code == 200
     _problem(client.post(f"/api/v1/users/{reader.username}/disable"), 403, "permission-denied")
+
+
+def test_first_sign_in_enrols_the_second_factor_and_opens_the_session(
+    client: TestClient, session: Session
+) -> None:
+    user, _ = make_user(session, mfa=False)
+    session.commit()
+    login = client.post(LOGIN, json={"username": user.username, "password": PASSWORD})
+    assert login.json()["mfa_enrolled"] is False
+    token = login.json()["mfa_token"]
+    _problem(client.post(MFA, json={"mfa_token": token, "code": "000000"}),
+             401, "unauthenticated")
+    enrolment = client.post("/api/v1/auth/mfa/first-enrolment", json={"mfa_token": token})
+    secret = enrolment.json()["secret"]
+
+    confirmed = client.post("/api/v1/auth/mfa/first-enrolment/confirm",
+                            json={"mfa_token": token, "code": pyotp.TOTP(secret).now()})
+
+    assert confirmed.status_code == 200, confirmed.text
+    assert len(confirmed.json()["recovery_codes"]) == 10
+    assert client.get(ME).json()["mfa_enrolled"] is True
+    again = client.post("/api/v1/auth/mfa/first-enrolment", json={"mfa_token": token})
+    _problem(again, 409, "conflict")

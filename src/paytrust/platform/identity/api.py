@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
-from sqlalchemy import select
 
 from paytrust.console.signing import purpose_key, sign, unsign
 from paytrust.platform import audit
@@ -29,6 +28,8 @@ from paytrust.platform.identity.schemas import (
     ApiKeyRead,
     AuditEntryRead,
     AuditVerifyOut,
+    FirstEnrolmentIn,
+    FirstEnrolmentOut,
     LoginChallenge,
     LoginIn,
     MfaIn,
@@ -76,16 +77,18 @@ def login(payload: LoginIn, request: Request, db: DbSession) -> LoginChallenge:
     return LoginChallenge(mfa_token=token, mfa_enrolled=result.mfa_enrolled)
 
 
-@router.post("/auth/mfa", dependencies=[PUBLIC], responses=_AUTH_ERRORS)
-def second_factor(
-    payload: MfaIn, request: Request, response: Response, db: DbSession
-) -> SessionOut:
-    pending = unsign(purpose_key(request, "api-mfa"), payload.mfa_token)
+def _pending_user_id(request: Request, mfa_token: str) -> str:
+    """The user who gave the right password for ``mfa_token`` a moment ago."""
+    pending = unsign(purpose_key(request, "api-mfa"), mfa_token)
     if pending is None:
         raise Unauthenticated("the sign-in has expired; start again", field="mfa_token")
-    identity_service.verify_second_factor(db, user_id=str(pending["uid"]), code=payload.code)
+    return str(pending["uid"])
+
+
+def _open_session(request: Request, response: Response, db: DbSession, user_id: str) -> SessionOut:
+    """Both factors passed: start a session and hand its token over as an HttpOnly cookie."""
     token, console_session = identity_service.create_session(
-        db, user_id=str(pending["uid"]), ip=request.client.host if request.client else None,
+        db, user_id=user_id, ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"), mfa_passed=True,
     )
     response.set_cookie(
@@ -93,6 +96,39 @@ def second_factor(
         secure=not request.app.state.settings.is_demo,
     )
     return SessionOut(session_token=token, expires_at=console_session.expires_at)
+
+
+@router.post("/auth/mfa", dependencies=[PUBLIC], responses=_AUTH_ERRORS)
+def second_factor(
+    payload: MfaIn, request: Request, response: Response, db: DbSession
+) -> SessionOut:
+    user_id = _pending_user_id(request, payload.mfa_token)
+    identity_service.verify_second_factor(db, user_id=user_id, code=payload.code)
+    return _open_session(request, response, db, user_id)
+
+
+@router.post("/auth/mfa/first-enrolment", dependencies=[PUBLIC],
+             responses={**_AUTH_ERRORS, 409: problem_schema("A second factor is enrolled")})
+def start_first_enrolment(
+    payload: FirstEnrolmentIn, request: Request, db: DbSession
+) -> TotpEnrolmentOut:
+    """After the password, for a user with no second factor yet: a new TOTP secret to scan."""
+    user_id = _pending_user_id(request, payload.mfa_token)
+    enrolment = identity_service.start_first_totp_enrolment(db, user_id=user_id)
+    return TotpEnrolmentOut(**enrolment.__dict__)
+
+
+@router.post("/auth/mfa/first-enrolment/confirm", dependencies=[PUBLIC],
+             responses={**_AUTH_ERRORS, 409: problem_schema("A second factor is enrolled")})
+def confirm_first_enrolment(
+    payload: MfaIn, request: Request, response: Response, db: DbSession
+) -> FirstEnrolmentOut:
+    """A first code from the new secret proves the second factor: the session starts, and the
+    recovery codes are shown this once."""
+    user_id = _pending_user_id(request, payload.mfa_token)
+    codes = identity_service.confirm_first_totp_enrolment(db, user_id=user_id, code=payload.code)
+    opened = _open_session(request, response, db, user_id)
+    return FirstEnrolmentOut(recovery_codes=codes, **opened.model_dump())
 
 
 @router.post("/auth/logout", status_code=204)
@@ -227,16 +263,11 @@ def audit_entries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditEntryRead]:
     """Newest first; page with ``before_seq``."""
-    statement = select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc()).limit(limit)
-    if entity_type:
-        statement = statement.where(audit.AuditEntry.entity_type == entity_type)
-    if entity_id:
-        statement = statement.where(audit.AuditEntry.entity_id == entity_id)
-    if actor:
-        statement = statement.where(audit.AuditEntry.actor == actor)
-    if before_seq:
-        statement = statement.where(audit.AuditEntry.seq < before_seq)
-    return [AuditEntryRead.model_validate(entry) for entry in db.scalars(statement)]
+    entries = identity_service.list_audit_entries(
+        db, entity_type=entity_type, entity_id=entity_id, actor=actor, before_seq=before_seq,
+        limit=limit,
+    )
+    return [AuditEntryRead.model_validate(entry) for entry in entries]
 
 
 @router.post("/audit/verify", dependencies=[require(AUDIT_VERIFY)])

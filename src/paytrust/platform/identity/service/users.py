@@ -8,13 +8,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from paytrust.platform import audit
+from paytrust.platform.db import utcnow
 from paytrust.platform.errors import Conflict, NotFound, ValidationFailed
 from paytrust.platform.i18n import LOCALES as SUPPORTED_LOCALES
-from paytrust.platform.identity import cache
-from paytrust.platform.identity.models import RoleGrant, Team, TeamMember, User
+from paytrust.platform.identity.models import ConsoleSession, RoleGrant, Team, TeamMember, User
 from paytrust.platform.identity.permissions import Role
 from paytrust.platform.identity.service._common import (
     find_user,
+    forget_cached_credentials,
     get_user,
     password_hasher,
     user_roles,
@@ -85,15 +86,24 @@ def _user_by_name(session: Session, username: str) -> User:
 
 
 def set_disabled(session: Session, *, actor: str, username: str, disabled: bool) -> User:
+    """Disabling also ends the user's sessions, so enabling them later revives none of them
+    (one may have been the reason for disabling)."""
     user = _user_by_name(session, username)
     before = _user_view(session, user)
     user.disabled = disabled
+    open_sessions = session.scalars(select(ConsoleSession).where(
+        ConsoleSession.user_id == user.id, ConsoleSession.revoked_at.is_(None)
+    )).all() if disabled else []
+    for console_session in open_sessions:
+        console_session.revoked_at = utcnow()
     session.flush()
+    after = _user_view(session, user)
+    if disabled:
+        after["sessions_ended"] = len(open_sessions)
     audit.record(session, actor=actor,
                  action="identity.user.disabled" if disabled else "identity.user.enabled",
-                 entity_type="user", entity_id=user.id, before=before,
-                 after=_user_view(session, user))
-    cache.clear()
+                 entity_type="user", entity_id=user.id, before=before, after=after)
+    forget_cached_credentials(session)
     return user
 
 
@@ -105,7 +115,7 @@ def set_roles(session: Session, *, actor: str, username: str, roles: Iterable[st
     session.flush()
     audit.record(session, actor=actor, action="identity.user.roles_changed", entity_type="user",
                  entity_id=user.id, before=before, after=_user_view(session, user))
-    cache.clear()
+    forget_cached_credentials(session)
     return user
 
 
