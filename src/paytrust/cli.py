@@ -49,10 +49,12 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
 def audit_verify() -> None:
     """Recompute the audit chain; exit 1 if any entry was edited, inserted or deleted."""
     from paytrust.platform import audit
-    from paytrust.platform.db import Database
+    from paytrust.platform.db import opened_database
 
-    database = Database(get_settings().database_url)
-    with database.read_session() as session:
+    with (
+        opened_database(get_settings().database_url) as database,
+        database.read_session() as session,
+    ):
         report = audit.verify(session)
     for chain_break in report.breaks:
         typer.echo(f"BROKEN at #{chain_break.seq}: {chain_break.reason}", err=True)
