@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from paytrust.cli import app as cli
 from paytrust.config import get_settings
+from paytrust.platform import audit
 from paytrust.platform.db import Database
 from paytrust.platform.identity import service as identity_service
 
@@ -41,6 +44,11 @@ def test_create_list_disable_enable_a_user(database: Database) -> None:
         user = identity_service.find_user(session, "mei")
         assert user is not None
         assert not user.disabled
+        actions = [(e.actor, e.action) for e in session.scalars(
+            select(audit.AuditEntry).order_by(audit.AuditEntry.seq))]
+    actor = f"cli:{getpass.getuser()}"
+    assert actions == [(actor, "identity.user.created"), (actor, "identity.user.disabled"),
+                       (actor, "identity.user.enabled")]
 
 
 def test_bad_input_is_a_clear_error_naming_the_field() -> None:
@@ -48,6 +56,12 @@ def test_bad_input_is_a_clear_error_naming_the_field() -> None:
                                       "bo@example.test", "--password-stdin"], input="short\n")
     assert result.exit_code == 2
     assert "password" in result.output
+
+
+def test_api_key_needs_an_explicit_scope() -> None:
+    result = CliRunner().invoke(cli, ["apikeys", "create", "--name", "acquirer"])
+    assert result.exit_code == 2
+    assert "--scope" in result.output
 
 
 def test_api_key_is_printed_once_listed_without_secret_and_revocable(database: Database) -> None:

@@ -98,14 +98,14 @@ def enable_user(username: Annotated[str, typer.Argument()]) -> None:
 def create_api_key(
     name: Annotated[str, typer.Option(help="what the key is for")],
     scope: Annotated[
-        list[str] | None, typer.Option(help="permission (repeat); default: all")
-    ] = None,
+        list[str], typer.Option(help=f"permission (repeat): {', '.join(sorted(api_key_scopes()))}")
+    ],
 ) -> None:
-    """Create a key; it is printed this once and stored only as a hash."""
+    """Create a key holding exactly the scopes named; printed this once, stored as a hash."""
     try:
         with _database() as database, database.session_scope() as session:
             raw_key, key = identity_service.create_api_key(
-                session, actor=cli_actor(), name=name, scopes=scope or sorted(api_key_scopes()),
+                session, actor=cli_actor(), name=name, scopes=scope,
             )
         typer.echo(f"{key.prefix}  scopes: {', '.join(key.scopes)}")
         typer.echo(raw_key)
