@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from paytrust.platform.db import Database
 from paytrust.platform.errors import Conflict, Unauthenticated
 from paytrust.platform.identity import cache
 from paytrust.platform.identity import service as identity_service
-from paytrust.platform.identity.models import ApiKey, User
+from paytrust.platform.identity.models import ApiKey, RecoveryCode, User
 from paytrust.platform.identity.principal import Principal
 from paytrust.platform.identity.service import authentication, users
 
@@ -90,6 +91,18 @@ def test_recovery_code_is_accepted_however_it_is_retyped(session: Session) -> No
         with pytest.raises(Unauthenticated):
             identity_service.verify_second_factor(session, user_id=user.id, code=code)
     assert _actions(session, user.id).count("identity.mfa.recovery_used") == 2
+
+
+def test_recovery_codes_are_stored_keyed_never_plain(session: Session) -> None:
+    user, _ = make_user(session, mfa=False)
+    secret = identity_service.start_totp_enrolment(session, user_id=user.id).secret
+    codes = identity_service.confirm_totp_enrolment(
+        session, user_id=user.id, code=pyotp.TOTP(secret).at(int(time.time()) - 30))
+    session.flush()
+    stored = set(session.scalars(select(RecoveryCode.code_hash)))
+    assert len(stored) == len(codes)
+    plain = {hashlib.sha256(code.encode()).hexdigest() for code in codes}
+    assert not stored & (plain | set(codes))
 
 
 def test_enrolling_again_retires_the_old_recovery_codes(session: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -183,8 +184,16 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
         .values(used_at=user.totp_enrolled_at)
     )
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
-    session.add_all(RecoveryCode(user_id=user.id, code_hash=sha256_hex(c)) for c in codes)
+    session.add_all(RecoveryCode(user_id=user.id, code_hash=_recovery_digest(c)) for c in codes)
     return codes
+
+
+def _recovery_digest(code: str) -> str:
+    """Keyed with the service secret: a recovery code has 48 bits, few enough to try them all
+    against a plain hash from a stolen database, but not without the key."""
+    secret = get_settings().secret_key.get_secret_value().encode()
+    key = hashlib.sha256(b"paytrust-recovery-code\x00" + secret).digest()
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
 
 
 def _recovery_code_as_issued(code: str) -> str:
@@ -209,7 +218,7 @@ def verify_second_factor(
         return
     recovery = session.scalar(select(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
-        RecoveryCode.code_hash == sha256_hex(_recovery_code_as_issued(code)),
+        RecoveryCode.code_hash == _recovery_digest(_recovery_code_as_issued(code)),
     ))
     if recovery is not None:
         recovery.used_at = now
