@@ -345,3 +345,23 @@ def test_first_sign_in_enrols_the_second_factor_and_opens_the_session(
     assert client.get(ME).json()["mfa_enrolled"] is True
     again = client.post("/api/v1/auth/mfa/first-enrolment", json={"mfa_token": token})
     _problem(again, 409, "conflict")
+
+
+def test_admin_unlocks_a_user_and_resets_a_lost_second_factor(
+    client: TestClient, session: Session
+) -> None:
+    user, _ = make_user(session)
+    session.commit()
+    for _ in range(5):
+        client.post(LOGIN, json={"username": user.username, "password": "wrong"})
+    admin = _admin_client(client, session)
+    locked = [u for u in admin.get("/api/v1/users").json() if u["username"] == user.username]
+    assert locked[0]["locked_until"] is not None
+
+    assert admin.post(f"/api/v1/users/{user.username}/unlock").json()["locked_until"] is None
+    reset = admin.post(f"/api/v1/users/{user.username}/mfa/reset")
+
+    assert reset.json()["mfa_enrolled"] is False
+    signed_out = TestClient(client.app)
+    login = signed_out.post(LOGIN, json={"username": user.username, "password": PASSWORD})
+    assert login.json()["mfa_enrolled"] is False

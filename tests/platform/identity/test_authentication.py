@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from paytrust.platform import audit
 from paytrust.platform.db import Database
-from paytrust.platform.errors import Conflict, Unauthenticated
+from paytrust.platform.errors import AccountLocked, Conflict, Unauthenticated
 from paytrust.platform.identity import cache
 from paytrust.platform.identity import service as identity_service
 from paytrust.platform.identity.models import ApiKey, RecoveryCode, User
 from paytrust.platform.identity.principal import Principal
 from paytrust.platform.identity.service import authentication, users
 
-from .factories import PASSWORD, make_api_key, make_user
+from .factories import PASSWORD, make_api_key, make_user, session_token_for
 
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
@@ -179,3 +179,40 @@ def test_revocation_drops_principals_cached_while_it_was_uncommitted(database: D
         identity_service.revoke_api_key(session, actor="test", key_id=key_id)
         cache.put("api_key", raw_key, stale)  # another request read the key before the commit
     assert cache.get("api_key", raw_key) is None
+
+
+def test_admin_unlocks_a_locked_account_before_the_lockout_ends(database: Database) -> None:
+    with database.session_scope() as session:
+        user, _ = make_user(session, mfa=False)
+    for _ in range(5):
+        with pytest.raises((Unauthenticated, AccountLocked)), database.session_scope() as session:
+            identity_service.authenticate_password(session, username=user.username, password="x")
+    with pytest.raises(AccountLocked), database.session_scope() as session:
+        identity_service.authenticate_password(session, username=user.username, password=PASSWORD)
+
+    with database.session_scope() as session:
+        identity_service.unlock_user(session, actor="user:root", username=user.username)
+
+    with database.session_scope() as session:
+        identity_service.authenticate_password(session, username=user.username, password=PASSWORD)
+        assert _actions(session, user.id)[-2:] == ["identity.user.locked", "identity.user.unlocked"]
+
+
+def test_second_factor_reset_drops_secret_codes_and_sessions(session: Session) -> None:
+    user, _ = make_user(session, mfa=False)
+    secret = identity_service.start_totp_enrolment(session, user_id=user.id).secret
+    codes = identity_service.confirm_totp_enrolment(
+        session, user_id=user.id, code=pyotp.TOTP(secret).at(int(time.time()) - 30))
+    token = session_token_for(session, user)
+
+    identity_service.reset_second_factor(session, actor="user:root", username=user.username)
+
+    assert user.totp_secret is None
+    assert identity_service.authenticate_password(
+        session, username=user.username, password=PASSWORD).mfa_enrolled is False
+    with pytest.raises(Unauthenticated):
+        identity_service.authenticate_session_token(session, token)
+    with pytest.raises(Unauthenticated):
+        identity_service.verify_second_factor(session, user_id=user.id, code=codes[0])
+    identity_service.start_first_totp_enrolment(session, user_id=user.id)  # allowed again
+    assert "identity.mfa.reset" in _actions(session, user.id)

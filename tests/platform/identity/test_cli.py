@@ -73,3 +73,19 @@ def test_api_key_is_printed_once_listed_without_secret_and_revocable(database: D
     assert raw_key not in listing
     run("apikeys", "revoke", raw_key[:12])
     assert "revoked" in run("apikeys", "list")
+
+
+def test_roles_unlock_and_second_factor_reset_from_the_shell(database: Database) -> None:
+    run("users", "create", "ada", "--role", "trainer", "--email", "ada@example.test",
+        "--password-stdin", stdin="a long enough password\n")
+    assert "manager, trainer" in run("users", "roles", "ada", "--role", "trainer",
+                                     "--role", "manager")
+    assert "unlocked" in run("users", "unlock", "ada")
+    assert "second factor reset" in run("users", "reset-mfa", "ada")
+    with database.read_session() as session:
+        user = identity_service.find_user(session, "ada")
+        assert user is not None
+        assert identity_service.user_roles(session, user.id) == ["manager", "trainer"]
+    missing = CliRunner().invoke(cli, ["users", "unlock", "nobody"])
+    assert missing.exit_code == 2
+    assert "not found" in missing.output

@@ -62,7 +62,8 @@ def _user_read(db: DbSession, user: User) -> UserRead:
         id=user.id, username=user.username, email=user.email, display_name=user.display_name,
         locale=user.locale, disabled=user.disabled,
         roles=identity_service.user_roles(db, user.id),
-        mfa_enrolled=user.totp_secret is not None, created_at=user.created_at,
+        mfa_enrolled=user.totp_secret is not None, locked_until=user.locked_until,
+        created_at=user.created_at,
     )
 
 
@@ -189,6 +190,22 @@ def enable_user(
 ) -> UserRead:
     return _user_read(db, identity_service.set_disabled(db, actor=caller.actor, username=username,
                                                         disabled=False))
+
+
+@router.post("/users/{username}/unlock", responses=_ERRORS)
+def unlock_user(
+    username: str, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
+) -> UserRead:
+    return _user_read(db, identity_service.unlock_user(db, actor=caller.actor, username=username))
+
+
+@router.post("/users/{username}/mfa/reset", responses=_ERRORS)
+def reset_second_factor(
+    username: str, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
+) -> UserRead:
+    """For a lost authenticator: the user enrols a new one at the next sign-in."""
+    user = identity_service.reset_second_factor(db, actor=caller.actor, username=username)
+    return _user_read(db, user)
 
 
 @router.put("/users/{username}/roles", responses=_ERRORS)

@@ -59,6 +59,7 @@ class UserRead(BaseModel):
     disabled: bool
     roles: list[str]
     mfa_enrolled: bool
+    locked_until: datetime | None
     created_at: datetime
 
 

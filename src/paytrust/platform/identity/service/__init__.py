@@ -31,10 +31,12 @@ from paytrust.platform.identity.service.users import (
     create_user,
     list_teams,
     list_users,
+    reset_second_factor,
     set_disabled,
     set_roles,
     set_user_locale,
     team_members,
+    unlock_user,
 )
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "list_audit_entries",
     "list_teams",
     "list_users",
+    "reset_second_factor",
     "revoke_api_key",
     "set_disabled",
     "set_roles",
@@ -65,6 +68,7 @@ __all__ = [
     "start_first_totp_enrolment",
     "start_totp_enrolment",
     "team_members",
+    "unlock_user",
     "user_roles",
     "verify_second_factor",
 ]
