@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -216,3 +217,24 @@ def test_second_factor_reset_drops_secret_codes_and_sessions(session: Session) -
         identity_service.verify_second_factor(session, user_id=user.id, code=codes[0])
     identity_service.start_first_totp_enrolment(session, user_id=user.id)  # allowed again
     assert "identity.mfa.reset" in _actions(session, user.id)
+
+
+def test_mfa_token_names_its_user_until_it_expires() -> None:
+    issued_at = datetime.now(UTC)
+    token = identity_service.issue_mfa_token("u1", now=issued_at)
+    assert identity_service.redeem_mfa_token(token, now=issued_at + timedelta(minutes=4)) == "u1"
+    with pytest.raises(Unauthenticated):
+        identity_service.redeem_mfa_token(token, now=issued_at + timedelta(minutes=5))
+
+
+@pytest.mark.parametrize("damage", [
+    lambda token: "u2" + token[2:],  # another user's id under the same signature
+    lambda token: token.rpartition(".")[0] + ".AAAA",
+    lambda token: token.replace(".", "", 1),
+    lambda token: "",
+])
+def test_mfa_token_that_was_altered_is_refused(damage: Callable[[str], str]) -> None:
+    token = identity_service.issue_mfa_token("u1")
+    with pytest.raises(Unauthenticated) as refused:
+        identity_service.redeem_mfa_token(damage(token))
+    assert refused.value.field == "mfa_token"

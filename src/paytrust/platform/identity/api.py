@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from paytrust.console.signing import purpose_key, sign, unsign
 from paytrust.platform import audit
-from paytrust.platform.errors import Unauthenticated, problem_schema
+from paytrust.platform.errors import problem_schema
 from paytrust.platform.identity import service as identity_service
 from paytrust.platform.identity.deps import PUBLIC, SESSION_COOKIE, DbSession, api_router, require
 from paytrust.platform.identity.models import User
@@ -46,7 +45,6 @@ from paytrust.platform.identity.schemas import (
 )
 
 router = api_router(prefix="/api/v1", tags=["identity"])
-MFA_TOKEN_TTL_S = 300
 _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: problem_schema("Wrong credentials or code"), 423: problem_schema("Account locked"),
 }
@@ -74,16 +72,8 @@ def login(payload: LoginIn, request: Request, db: DbSession) -> LoginChallenge:
         db, username=payload.username, password=payload.password,
         ip=request.client.host if request.client else None,
     )
-    token = sign(purpose_key(request, "api-mfa"), {"uid": result.user_id}, MFA_TOKEN_TTL_S)
-    return LoginChallenge(mfa_token=token, mfa_enrolled=result.mfa_enrolled)
-
-
-def _pending_user_id(request: Request, mfa_token: str) -> str:
-    """The user who gave the right password for ``mfa_token`` a moment ago."""
-    pending = unsign(purpose_key(request, "api-mfa"), mfa_token)
-    if pending is None:
-        raise Unauthenticated("the sign-in has expired; start again", field="mfa_token")
-    return str(pending["uid"])
+    return LoginChallenge(mfa_token=identity_service.issue_mfa_token(result.user_id),
+                          mfa_enrolled=result.mfa_enrolled)
 
 
 def _open_session(request: Request, response: Response, db: DbSession, user_id: str) -> SessionOut:
@@ -92,9 +82,10 @@ def _open_session(request: Request, response: Response, db: DbSession, user_id: 
         db, user_id=user_id, ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"), mfa_passed=True,
     )
+    settings = request.app.state.settings
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax",
-        secure=not request.app.state.settings.is_demo,
+        SESSION_COOKIE, token, max_age=settings.identity.session_ttl_minutes * 60,
+        httponly=True, samesite="lax", secure=not settings.is_demo,
     )
     return SessionOut(session_token=token, expires_at=console_session.expires_at)
 
@@ -103,18 +94,16 @@ def _open_session(request: Request, response: Response, db: DbSession, user_id: 
 def second_factor(
     payload: MfaIn, request: Request, response: Response, db: DbSession
 ) -> SessionOut:
-    user_id = _pending_user_id(request, payload.mfa_token)
+    user_id = identity_service.redeem_mfa_token(payload.mfa_token)
     identity_service.verify_second_factor(db, user_id=user_id, code=payload.code)
     return _open_session(request, response, db, user_id)
 
 
 @router.post("/auth/mfa/first-enrolment", dependencies=[PUBLIC],
              responses={**_AUTH_ERRORS, 409: problem_schema("A second factor is enrolled")})
-def start_first_enrolment(
-    payload: FirstEnrolmentIn, request: Request, db: DbSession
-) -> TotpEnrolmentOut:
+def start_first_enrolment(payload: FirstEnrolmentIn, db: DbSession) -> TotpEnrolmentOut:
     """After the password, for a user with no second factor yet: a new TOTP secret to scan."""
-    user_id = _pending_user_id(request, payload.mfa_token)
+    user_id = identity_service.redeem_mfa_token(payload.mfa_token)
     enrolment = identity_service.start_first_totp_enrolment(db, user_id=user_id)
     return TotpEnrolmentOut(**enrolment.__dict__)
 
@@ -126,7 +115,7 @@ def confirm_first_enrolment(
 ) -> FirstEnrolmentOut:
     """A first code from the new secret proves the second factor: the session starts, and the
     recovery codes are shown this once."""
-    user_id = _pending_user_id(request, payload.mfa_token)
+    user_id = identity_service.redeem_mfa_token(payload.mfa_token)
     codes = identity_service.confirm_first_totp_enrolment(db, user_id=user_id, code=payload.code)
     opened = _open_session(request, response, db, user_id)
     return FirstEnrolmentOut(recovery_codes=codes, **opened.model_dump())

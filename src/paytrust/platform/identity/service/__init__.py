@@ -25,6 +25,7 @@ from paytrust.platform.identity.service.authentication import (
     start_totp_enrolment,
     verify_second_factor,
 )
+from paytrust.platform.identity.service.pending_sign_in import issue_mfa_token, redeem_mfa_token
 from paytrust.platform.identity.service.users import (
     add_team_member,
     create_team,
@@ -56,10 +57,12 @@ __all__ = [
     "find_api_key",
     "find_user",
     "get_user",
+    "issue_mfa_token",
     "list_api_keys",
     "list_audit_entries",
     "list_teams",
     "list_users",
+    "redeem_mfa_token",
     "reset_second_factor",
     "revoke_api_key",
     "set_disabled",
