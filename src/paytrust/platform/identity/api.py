@@ -45,6 +45,11 @@ from paytrust.platform.identity.schemas import (
 )
 
 router = api_router(prefix="/api/v1", tags=["identity"])
+# Every route past the sign-in steps answers these besides its own problems.
+guarded = api_router(responses={
+    401: problem_schema("No credentials, or expired or revoked ones"),
+    403: problem_schema("The caller lacks the route's permission"),
+})
 _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: problem_schema("Wrong credentials or code"), 423: problem_schema("Account locked"),
 }
@@ -109,7 +114,8 @@ def start_first_enrolment(payload: FirstEnrolmentIn, db: DbSession) -> TotpEnrol
 
 
 @router.post("/auth/mfa/first-enrolment/confirm", dependencies=[PUBLIC],
-             responses={**_AUTH_ERRORS, 409: problem_schema("A second factor is enrolled")})
+             responses={**_AUTH_ERRORS, 400: problem_schema("No enrolment started"),
+                        409: problem_schema("A second factor is enrolled")})
 def confirm_first_enrolment(
     payload: MfaIn, request: Request, response: Response, db: DbSession
 ) -> FirstEnrolmentOut:
@@ -121,7 +127,7 @@ def confirm_first_enrolment(
     return FirstEnrolmentOut(recovery_codes=codes, **opened.model_dump())
 
 
-@router.post("/auth/logout", status_code=204)
+@guarded.post("/auth/logout", status_code=204)
 def logout(caller: Self, request: Request, response: Response, db: DbSession) -> None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -129,18 +135,18 @@ def logout(caller: Self, request: Request, response: Response, db: DbSession) ->
     response.delete_cookie(SESSION_COOKIE)
 
 
-@router.get("/auth/me")
+@guarded.get("/auth/me")
 def me(caller: Self, db: DbSession) -> UserRead:
     return _user_read(db, identity_service.get_user(db, caller.user_id or ""))
 
 
-@router.post("/auth/mfa/enrolment")
+@guarded.post("/auth/mfa/enrolment")
 def start_enrolment(caller: Self, db: DbSession) -> TotpEnrolmentOut:
     enrolment = identity_service.start_totp_enrolment(db, user_id=caller.user_id or "")
     return TotpEnrolmentOut(**enrolment.__dict__)
 
 
-@router.post("/auth/mfa/enrolment/confirm", responses=_ERRORS)
+@guarded.post("/auth/mfa/enrolment/confirm", responses=_ERRORS)
 def confirm_enrolment(payload: TotpConfirmIn, caller: Self, db: DbSession) -> RecoveryCodesOut:
     codes = identity_service.confirm_totp_enrolment(
         db, user_id=caller.user_id or "", code=payload.code
@@ -148,12 +154,12 @@ def confirm_enrolment(payload: TotpConfirmIn, caller: Self, db: DbSession) -> Re
     return RecoveryCodesOut(recovery_codes=codes)
 
 
-@router.get("/users", dependencies=[require(USERS_READ)])
+@guarded.get("/users", dependencies=[require(USERS_READ)])
 def list_users(db: DbSession) -> list[UserRead]:
     return [_user_read(db, user) for user in identity_service.list_users(db)]
 
 
-@router.post("/users", status_code=201, responses=_ERRORS)
+@guarded.post("/users", status_code=201, responses=_ERRORS)
 def create_user(
     payload: UserCreate, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
 ) -> UserRead:
@@ -165,7 +171,7 @@ def create_user(
     return _user_read(db, user)
 
 
-@router.post("/users/{username}/disable", responses=_ERRORS)
+@guarded.post("/users/{username}/disable", responses=_ERRORS)
 def disable_user(
     username: str, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
 ) -> UserRead:
@@ -173,7 +179,7 @@ def disable_user(
                                                         disabled=True))
 
 
-@router.post("/users/{username}/enable", responses=_ERRORS)
+@guarded.post("/users/{username}/enable", responses=_ERRORS)
 def enable_user(
     username: str, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
 ) -> UserRead:
@@ -181,14 +187,14 @@ def enable_user(
                                                         disabled=False))
 
 
-@router.post("/users/{username}/unlock", responses=_ERRORS)
+@guarded.post("/users/{username}/unlock", responses=_ERRORS)
 def unlock_user(
     username: str, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
 ) -> UserRead:
     return _user_read(db, identity_service.unlock_user(db, actor=caller.actor, username=username))
 
 
-@router.post("/users/{username}/mfa/reset", responses=_ERRORS)
+@guarded.post("/users/{username}/mfa/reset", responses=_ERRORS)
 def reset_second_factor(
     username: str, caller: Annotated[Principal, require(USERS_MANAGE)], db: DbSession
 ) -> UserRead:
@@ -197,7 +203,7 @@ def reset_second_factor(
     return _user_read(db, user)
 
 
-@router.put("/users/{username}/roles", responses=_ERRORS)
+@guarded.put("/users/{username}/roles", responses=_ERRORS)
 def set_roles(
     username: str, payload: RolesUpdate, caller: Annotated[Principal, require(USERS_MANAGE)],
     db: DbSession,
@@ -207,7 +213,7 @@ def set_roles(
     return _user_read(db, user)
 
 
-@router.get("/teams", dependencies=[require(USERS_READ)])
+@guarded.get("/teams", dependencies=[require(USERS_READ)])
 def list_teams(db: DbSession) -> list[TeamRead]:
     return [
         TeamRead(id=t.id, name=t.name, description=t.description,
@@ -216,7 +222,7 @@ def list_teams(db: DbSession) -> list[TeamRead]:
     ]
 
 
-@router.post("/teams", status_code=201, responses=_ERRORS)
+@guarded.post("/teams", status_code=201, responses=_ERRORS)
 def create_team(
     payload: TeamCreate, caller: Annotated[Principal, require(TEAMS_MANAGE)], db: DbSession
 ) -> TeamRead:
@@ -225,7 +231,7 @@ def create_team(
     return TeamRead(id=team.id, name=team.name, description=team.description, members=[])
 
 
-@router.post("/teams/{team_id}/members", status_code=204, responses=_ERRORS)
+@guarded.post("/teams/{team_id}/members", status_code=204, responses=_ERRORS)
 def add_team_member(
     team_id: str, payload: TeamMemberAdd, caller: Annotated[Principal, require(TEAMS_MANAGE)],
     db: DbSession,
@@ -234,12 +240,12 @@ def add_team_member(
                                      username=payload.username)
 
 
-@router.get("/api-keys", dependencies=[require(APIKEYS_MANAGE)])
+@guarded.get("/api-keys", dependencies=[require(APIKEYS_MANAGE)])
 def list_api_keys(db: DbSession) -> list[ApiKeyRead]:
     return [ApiKeyRead.model_validate(key) for key in identity_service.list_api_keys(db)]
 
 
-@router.post("/api-keys", status_code=201, responses=_ERRORS)
+@guarded.post("/api-keys", status_code=201, responses=_ERRORS)
 def create_api_key(
     payload: ApiKeyCreate, caller: Annotated[Principal, require(APIKEYS_MANAGE)], db: DbSession
 ) -> ApiKeyCreated:
@@ -250,7 +256,7 @@ def create_api_key(
     return ApiKeyCreated(key=raw_key, **ApiKeyRead.model_validate(key).model_dump())
 
 
-@router.post("/api-keys/{key_id}/revoke", responses=_ERRORS)
+@guarded.post("/api-keys/{key_id}/revoke", responses=_ERRORS)
 def revoke_api_key(
     key_id: str, caller: Annotated[Principal, require(APIKEYS_MANAGE)], db: DbSession
 ) -> ApiKeyRead:
@@ -259,7 +265,7 @@ def revoke_api_key(
     )
 
 
-@router.get("/audit/entries", dependencies=[require(AUDIT_READ)])
+@guarded.get("/audit/entries", dependencies=[require(AUDIT_READ)])
 def audit_entries(
     db: DbSession,
     entity_type: str | None = None,
@@ -276,10 +282,13 @@ def audit_entries(
     return [AuditEntryRead.model_validate(entry) for entry in entries]
 
 
-@router.post("/audit/verify", dependencies=[require(AUDIT_VERIFY)])
+@guarded.post("/audit/verify", dependencies=[require(AUDIT_VERIFY)])
 def verify_audit(db: DbSession) -> AuditVerifyOut:
     report = audit.verify(db)
     return AuditVerifyOut(
         ok=report.ok, entries_checked=report.entries_checked,
         breaks=[{"seq": b.seq, "reason": b.reason} for b in report.breaks],
     )
+
+
+router.include_router(guarded)  # last: a router's routes are copied when it is included
