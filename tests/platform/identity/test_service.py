@@ -206,3 +206,26 @@ def test_every_change_is_audited_with_its_actor(session: Session) -> None:
     roles_changed = next(e for e in entries if e.action == "identity.user.roles_changed")
     assert '"roles":["trainer"]' in (roles_changed.before_json or "")
     assert '"roles":["manager","trainer"]' in (roles_changed.after_json or "")
+
+
+def test_customer_session_needs_no_second_factor_but_staff_sessions_do(session: Session) -> None:
+    customer, _ = make_user(session, roles=["customer"], mfa=False)
+    token, _ = identity_service.create_session(session, user_id=customer.id, ip=None,
+                                               user_agent=None, mfa_passed=False)
+    assert identity_service.authenticate_session_token(session, token).roles == {"customer"}
+    identity_service.set_roles(session, actor="test", username=customer.username,
+                               roles=["customer", "support_agent"])
+    with pytest.raises(Unauthenticated, match="second factor"):
+        identity_service.authenticate_session_token(session, token)
+
+
+def test_session_last_seen_is_written_at_most_once_a_minute(session: Session) -> None:
+    user, _ = make_user(session)
+    start = datetime.now(UTC)
+    token, console_session = identity_service.create_session(
+        session, user_id=user.id, ip=None, user_agent=None, mfa_passed=True, now=start)
+    identity_service.authenticate_session_token(session, token, start + timedelta(seconds=59))
+    assert console_session.last_seen_at == start
+    later = start + timedelta(seconds=61)
+    identity_service.authenticate_session_token(session, token, later)
+    assert console_session.last_seen_at == later
