@@ -27,6 +27,7 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 keys_app = typer.Typer(help="Field-encryption keys for personal data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Periodic jobs of the worker.", no_args_is_help=True)
 app.command("score")(risk_cli.score)
+app.command("backtest")(risk_cli.backtest)
 app.command("simulate")(simulator_cli.simulate)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
@@ -49,12 +50,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
 def audit_verify() -> None:
     """Recompute the audit chain; exit 1 if any entry was edited, inserted or deleted."""
     from paytrust.platform import audit
-    from paytrust.platform.db import opened_database
 
-    with (
-        opened_database(get_settings().database_url) as database,
-        database.read_session() as session,
-    ):
+    with _open_database() as database, database.read_session() as session:
         report = audit.verify(session)
     for chain_break in report.breaks:
         typer.echo(f"BROKEN at #{chain_break.seq}: {chain_break.reason}", err=True)

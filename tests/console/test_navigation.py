@@ -11,6 +11,7 @@ from paytrust.console.tiles import Tile, tiles_for
 from paytrust.console.views import routers  # noqa: F401  (registers the console's entries)
 from paytrust.platform.identity.permissions import Role, permissions_for_roles
 from paytrust.platform.identity.principal import Principal
+from paytrust.risk import views as risk_views  # noqa: F401  (registers the risk pages)
 
 
 def principal_with(*roles: Role) -> Principal:
@@ -24,12 +25,19 @@ def entry_keys(principal: Principal) -> list[str]:
 
 
 def test_auditor_sees_the_audit_trail_and_the_staff_pages() -> None:
-    assert entry_keys(principal_with(Role.AUDITOR)) == ["dashboard", "audit", "profile"]
+    assert entry_keys(principal_with(Role.AUDITOR)) == [
+        "dashboard", "risk_decisions", "risk_models", "audit", "profile"]
 
 
-@pytest.mark.parametrize("role", [Role.SUPPORT_AGENT, Role.RISK_ANALYST, Role.TRAINER])
-def test_roles_without_audit_access_are_not_offered_it(role: Role) -> None:
+@pytest.mark.parametrize("role", [Role.SUPPORT_AGENT, Role.TRAINER])
+def test_roles_without_audit_or_risk_access_are_offered_neither(role: Role) -> None:
     assert entry_keys(principal_with(role)) == ["dashboard", "profile"]
+
+
+def test_risk_analyst_sees_every_risk_page_in_order() -> None:
+    assert entry_keys(principal_with(Role.RISK_ANALYST)) == [
+        "dashboard", "risk_decisions", "risk_alerts", "risk_rules", "risk_lists", "risk_models",
+        "risk_backtest", "profile"]
 
 
 def test_customers_get_no_console_navigation() -> None:

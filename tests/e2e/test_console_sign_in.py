@@ -91,6 +91,7 @@ def test_first_sign_in_enrols_totp_and_shows_recovery_codes_once(
     page.get_by_role("link", name="I have saved them, continue").click()
     expect(page).to_have_url(f"{live_server}/console")
     nav = page.get_by_role("navigation", name="Main navigation")
-    expect(nav.get_by_role("link")).to_have_text(["Dashboard", "Audit trail", "Profile"])
+    expect(nav.get_by_role("link")).to_have_text(
+        ["Dashboard", "Live decisions", "Models", "Audit trail", "Profile"])
     page.reload()  # the codes are gone for good: the dashboard, not the codes, is shown
     expect(page.locator("[data-recovery-codes]")).to_have_count(0)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from paytrust.platform.db import Database
+from paytrust.platform.i18n.chinese import to_traditional
 from paytrust.risk.formats.iso8583 import SPEC_1987_ASCII
 from paytrust.risk.models import RiskAlert, RiskDecision, RiskTransaction
 from paytrust.risk.permissions import (
@@ -126,6 +127,24 @@ def test_reasons_follow_accept_language(
     chinese_text = " ".join(r["message"] for r in chinese.json()["reasons"])
     assert english_text.isascii()
     assert not chinese_text.isascii()
+
+
+def test_traditional_chinese_callers_get_reasons_converted_from_simplified(
+    client: TestClient, scoring: dict[str, str], auth: Auth,
+) -> None:
+    _post_json(client, auth(LISTS_EDIT), {"kind": "device", "action": "block",
+                                          "value": "dev-bad"}, "/api/v1/lists")
+    simplified = _post_json(client, scoring, json_transaction(transaction_id="hans",
+                                                               device_id="dev-bad"),
+                            **{"accept-language": "zh-CN"})
+    traditional = _post_json(client, scoring, json_transaction(transaction_id="hant",
+                                                                device_id="dev-bad"),
+                             **{"accept-language": "zh-TW, en;q=0.5"})
+    assert traditional.headers["content-language"] == "zh-Hant"
+    hans = [r["message"] for r in simplified.json()["reasons"]]
+    hant = [r["message"] for r in traditional.json()["reasons"]]
+    assert hant == [to_traditional(message) for message in hans]
+    assert hant != hans  # the block reason has characters that differ in Traditional
 
 
 # --- idempotency -----------------------------------------------------------------------
@@ -318,9 +337,9 @@ def test_list_import_is_all_or_nothing(client: TestClient, auth: Auth) -> None:
 
 @pytest.mark.parametrize(("path", "permission", "expected"), [
     ("/console/risk/rules", RULES_READ, "velocity_burst_1m"),
-    ("/console/risk/lists", "risk.lists.read", "0 active entries"),
+    ("/console/risk/lists", "risk.lists.read", "0 entries in force"),
     ("/console/risk/decisions", TRANSACTIONS_READ, "tx-1"),
-    ("/console/risk/alerts", ALERTS_READ, "open alerts"),
+    ("/console/risk/alerts", ALERTS_READ, "alerts match"),
 ])
 def test_console_pages_render_for_their_permission_only(
     client: TestClient, database: Database, scoring: dict[str, str], auth: Auth,

@@ -60,3 +60,55 @@ def score(
         rules = ",".join(result.rules_hit) or "-"
         typer.echo(f"{result.transaction_id}\t{result.decision.value}\t"
                    f"{result.score:.3f}\t{rules}")
+
+
+def _champion_ruleset() -> tuple[str, str]:
+    """The active rule set in the service's database, or the shipped pack when none is."""
+    from paytrust.config import get_settings
+    from paytrust.platform.db import opened_database
+    from paytrust.risk import service as risk_service
+
+    try:
+        with opened_database(get_settings().database_url) as database, \
+                database.read_session() as session:
+            active = risk_service.active_ruleset(session)
+            if active is not None:
+                return f"{active.name}@{active.version}", active.yaml
+    except Exception:
+        pass
+    return "default-pack", risk_service.default_pack_yaml()
+
+
+def backtest(
+    data: Annotated[Path, typer.Option(help="labelled history: simulator .parquet/.csv/.jsonl")],
+    ruleset: Annotated[str, typer.Option(help="candidate rule set: a YAML file or 'default'")],
+    model: Annotated[str | None, typer.Option(help="candidate model version")] = None,
+) -> None:
+    """Replay labelled history through a candidate rule set and the champion, side by side."""
+    from paytrust.risk import service as risk_service
+    from paytrust.risk.backtest import LabelledCase, cases_in_time_order, render_text, run_backtest
+    from paytrust.risk.engine.rules import RuleSetInvalid
+    from paytrust.simulator import read_file
+
+    if model is not None:
+        typer.echo("models are not available yet: backtest rules only", err=True)
+        raise typer.Exit(2)
+    if ruleset == "default":
+        candidate_name, candidate_yaml = "default-pack", risk_service.default_pack_yaml()
+    else:
+        candidate_name, candidate_yaml = Path(ruleset).name, Path(ruleset).read_text("utf-8")
+    errors = risk_service.validate_ruleset(candidate_yaml)
+    if errors:
+        for error in errors:
+            typer.echo(f"{ruleset}:{error.line}:{error.column}: {error.message}", err=True)
+        raise typer.Exit(2)
+    champion_name, champion_yaml = _champion_ruleset()
+    cases = cases_in_time_order(
+        LabelledCase(row.transaction, row.is_fraud, row.typology) for row in read_file(data)
+    )
+    try:
+        report = run_backtest(cases, candidate_yaml=candidate_yaml, champion_yaml=champion_yaml,
+                              candidate_name=candidate_name, champion_name=champion_name)
+    except RuleSetInvalid as error:  # pragma: no cover - validated above
+        raise typer.Exit(2) from error
+    typer.echo(render_text(report))

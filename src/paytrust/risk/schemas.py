@@ -124,6 +124,8 @@ class RecentDecisionRead(BaseModel):
     currency: str
     customer_id: str
     rules_hit: list[str]
+    reasons: list[dict[str, Any]]
+    latency_ms: float
     scored_at: datetime
 
 

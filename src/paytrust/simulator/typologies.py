@@ -444,17 +444,18 @@ def _reactivation_day(customer: int, days: int) -> int:
     return first + customer % max(1, days - first)
 
 
-def high_risk_jurisdiction(ctx: DayContext) -> list[Record]:
-    """Transfers to an account in a jurisdiction under an FATF call for action."""
-    customer = ctx.funded_customer(2_500.0)
-    if customer is None:
-        return []
-    sid = ctx.scenario_id("high_risk_jurisdiction")
-    country = HIGH_RISK_COUNTRIES[int(ctx.rng.integers(len(HIGH_RISK_COUNTRIES)))]
-    payee = organisation_name(ctx.rng) if ctx.rng.random() < 0.5 else latin_name(ctx.rng)
-    amount = min(
-        int(ctx.balance[customer] * 0.8), ctx.cny(customer, float(ctx.rng.uniform(2e3, 2e4)))
-    )
+def _external_transfer(
+    ctx: DayContext,
+    typology: str,
+    customer: int,
+    amount_cny: float,
+    share_cap: float,
+    payee_name: str,
+    payee_country: str,
+) -> list[Record]:
+    """One transfer to an account outside the provider (no credit on our side)."""
+    sid = ctx.scenario_id(typology)
+    amount = min(int(ctx.balance[customer] * share_cap), ctx.cny(customer, amount_cny))
     return [
         _record(
             ctx,
@@ -463,12 +464,30 @@ def high_risk_jurisdiction(ctx: DayContext) -> list[Record]:
             "p2p_transfer",
             amount,
             sid,
-            "high_risk_jurisdiction",
+            typology,
             payee_id=f"X-{sid}",
-            payee_name=payee,
-            payee_country=country,
+            payee_name=payee_name,
+            payee_country=payee_country,
         )
     ]
+
+
+def high_risk_jurisdiction(ctx: DayContext) -> list[Record]:
+    """A transfer to an account in a jurisdiction under an FATF call for action."""
+    customer = ctx.funded_customer(2_500.0)
+    if customer is None:
+        return []
+    country = HIGH_RISK_COUNTRIES[int(ctx.rng.integers(len(HIGH_RISK_COUNTRIES)))]
+    payee = organisation_name(ctx.rng) if ctx.rng.random() < 0.5 else latin_name(ctx.rng)
+    return _external_transfer(
+        ctx,
+        "high_risk_jurisdiction",
+        customer,
+        float(ctx.rng.uniform(2e3, 2e4)),
+        0.8,
+        payee,
+        country,
+    )
 
 
 def sanctioned_name_payee(ctx: DayContext) -> list[Record]:
@@ -476,26 +495,17 @@ def sanctioned_name_payee(ctx: DayContext) -> list[Record]:
     customer = ctx.funded_customer(1_500.0)
     if customer is None:
         return []
-    sid = ctx.scenario_id("sanctioned_name_payee")
     entry = ctx.world.watchlist[int(ctx.rng.integers(len(ctx.world.watchlist)))]
     spelled = near_miss(str(ctx.rng.choice([entry.name, *entry.aliases])), ctx.rng)
-    amount = min(
-        int(ctx.balance[customer] * 0.7), ctx.cny(customer, float(ctx.rng.uniform(1e3, 1e4)))
+    return _external_transfer(
+        ctx,
+        "sanctioned_name_payee",
+        customer,
+        float(ctx.rng.uniform(1e3, 1e4)),
+        0.7,
+        spelled,
+        entry.country,
     )
-    return [
-        _record(
-            ctx,
-            customer,
-            ctx.at(8, 20),
-            "p2p_transfer",
-            amount,
-            sid,
-            "sanctioned_name_payee",
-            payee_id=f"X-{sid}",
-            payee_name=spelled,
-            payee_country=entry.country,
-        )
-    ]
 
 
 GENERATORS: dict[str, Callable[[DayContext], list[Record]]] = {

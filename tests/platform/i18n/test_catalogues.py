@@ -16,6 +16,10 @@ from paytrust.console.views import routers  # noqa: F401  (registers navigation 
 from paytrust.platform.errors import NotFound, PermissionDenied
 from paytrust.platform.i18n import LOCALES, catalogue, translate
 from paytrust.platform.identity.permissions import REGISTRY, Role
+from paytrust.risk import views as risk_views  # registers the risk pages and templates
+from paytrust.risk.engine.features.vocabulary import FieldType
+from paytrust.risk.engine.lists import ListAction, ListKind
+from paytrust.risk.enums import AlertSeverity, AlertStatus
 
 SOURCE_ROOT = Path(__file__).resolve().parents[3] / "src" / "paytrust"
 MESSAGE_ID = re.compile(r"^[a-z][a-z_]*(\.[a-z0-9_\-]+)+$")
@@ -56,6 +60,12 @@ def _registered_keys() -> set[str]:
     keys |= {tile.label_key for tile in tiles._TILES.values()}
     keys |= {f"role.{role}" for role in Role}
     keys |= {f"decision.{d}" for d in ("approve", "challenge", "review", "block")}
+    keys |= {f"risk.notice.{n}" for n in (*risk_views.rules.NOTICES, *risk_views.lists.NOTICES,
+                                          "acknowledged")}
+    keys |= {f"risk.list_kind.{k}" for k in ListKind}
+    keys |= {f"risk.list_action.{a}" for a in ListAction}
+    keys |= {f"risk.alert_status.{s}" for s in AlertStatus}
+    keys |= {f"risk.severity.{s}" for s in AlertSeverity} | {f"risk.type.{f}" for f in FieldType}
     for error in (NotFound, PermissionDenied, CsrfRejected):
         keys |= {f"error.{error.code}.title", f"error.{error.code}.body"}
     return keys

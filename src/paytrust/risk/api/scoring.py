@@ -20,8 +20,11 @@ from paytrust.platform.errors import (
     ValidationFailed,
     problem_schema,
 )
+from paytrust.platform.i18n import locale_from_accept_language
+from paytrust.platform.i18n.chinese import to_traditional
 from paytrust.platform.identity.deps import api_router, require
 from paytrust.platform.identity.principal import Principal
+from paytrust.risk.adapters.idempotency import Answer
 from paytrust.risk.adapters.runtime import RiskRuntime, card_token_key
 from paytrust.risk.api._body import read_body
 from paytrust.risk.engine.transaction import Transaction
@@ -43,8 +46,10 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: problem_schema("Body larger than the format accepts"),
     415: problem_schema("Content-Type is not a supported transaction format"),
 }
-_ENGINE_LOCALE = {"zh": "zh", "en": "en"}
-_CONTENT_LANGUAGE = {"zh": "zh-Hans", "en": "en"}
+# Answer language -> (the engine's language, Content-Language). The engine writes English and
+# Simplified Chinese; Traditional is converted from Simplified here, at the edge.
+_ANSWER_LANGUAGES = {"en": ("en", "en"), "zh_Hans": ("zh", "zh-Hans"),
+                     "zh_Hant": ("zh", "zh-Hant")}
 
 
 class InvalidTransaction(ValidationFailed):
@@ -53,21 +58,21 @@ class InvalidTransaction(ValidationFailed):
 
 
 def reason_locale(accept_language: str | None) -> str:
-    """The engine locale for ``Accept-Language``: ``zh`` for any Chinese tag (reasons are
-    written in Simplified Chinese), else ``en``. Highest q-value wins."""
-    best, best_q = "en", -1.0
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                continue
-        locale = _ENGINE_LOCALE.get(tag.strip().lower().split("-")[0])
-        if locale is not None and q > best_q:
-            best, best_q = locale, q
-    return best
+    """The language of the reasons for ``Accept-Language`` (``en``, ``zh_Hans`` or
+    ``zh_Hant``; zh-TW/HK/MO and zh-Hant read Traditional). Highest q-value wins."""
+    return locale_from_accept_language(accept_language) or "en"
+
+
+def _in_language(answers: list[Answer], locale: str) -> list[Answer]:
+    """Answers with their reason messages as a ``locale`` reader writes them. The cached
+    answers are shared by every caller, so converted ones are copies."""
+    if locale != "zh_Hant":
+        return answers
+    return [
+        {**answer, "reasons": [{**reason, "message": to_traditional(reason["message"])}
+                               for reason in answer["reasons"]]}
+        for answer in answers
+    ]
 
 
 def _runtime(request: Request) -> RiskRuntime:
@@ -92,16 +97,17 @@ def _parse(request: Request, body: bytes) -> list[Transaction]:
 
 def _json(content: Any, locale: str) -> Response:
     return Response(orjson.dumps(content), media_type="application/json",
-                    headers={"content-language": _CONTENT_LANGUAGE[locale]})
+                    headers={"content-language": _ANSWER_LANGUAGES[locale][1]})
 
 
-async def _score(request: Request) -> tuple[list[dict[str, Any]], str]:
+async def _score(request: Request) -> tuple[list[Answer], str]:
     txns = _parse(request, await read_body(request, MAX_BODY_BYTES))
     if len(txns) > MAX_BATCH:
         raise InvalidTransaction(f"at most {MAX_BATCH} transactions per request",
                                  field="transactions")
     locale = reason_locale(request.headers.get("accept-language"))
-    return await _runtime(request).score(txns, locale), locale
+    answers = await _runtime(request).score(txns, _ANSWER_LANGUAGES[locale][0])
+    return _in_language(answers, locale), locale
 
 
 @router.post(

@@ -12,6 +12,7 @@ from paytrust.risk.service.lists import (
     remove_list_entry,
 )
 from paytrust.risk.service.outcomes import record_outcome, rule_precision
+from paytrust.risk.service.rule_lab import rules_of, try_expression, vocabulary_reference
 from paytrust.risk.service.rulesets import (
     activate_ruleset_version,
     active_ruleset,
@@ -25,7 +26,12 @@ from paytrust.risk.service.rulesets import (
     validate_ruleset,
 )
 from paytrust.risk.service.snapshot import EngineInputs, change_stamp, engine_inputs
-from paytrust.risk.service.transactions import get_transaction, recent_answers, recent_decisions
+from paytrust.risk.service.transactions import (
+    decision_counts,
+    get_transaction,
+    recent_answers,
+    recent_decisions,
+)
 
 __all__ = [
     "EngineInputs",
@@ -35,6 +41,7 @@ __all__ = [
     "active_ruleset",
     "add_list_entry",
     "change_stamp",
+    "decision_counts",
     "default_pack_yaml",
     "diff_ruleset_versions",
     "engine_inputs",
@@ -51,6 +58,9 @@ __all__ = [
     "remove_list_entry",
     "rollback_ruleset",
     "rule_precision",
+    "rules_of",
     "save_ruleset_version",
+    "try_expression",
     "validate_ruleset",
+    "vocabulary_reference",
 ]

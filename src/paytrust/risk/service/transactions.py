@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paytrust.platform.errors import NotFound
@@ -58,10 +58,21 @@ def recent_decisions(
         RecentDecisionRead(
             transaction_id=txn.id, decision=decision.decision, score=decision.score,
             amount_minor=txn.amount_minor, currency=txn.currency, customer_id=txn.customer_id,
-            rules_hit=decision.rules_hit, scored_at=decision.scored_at,
+            rules_hit=decision.rules_hit, reasons=decision.reasons,
+            latency_ms=decision.latency_ms, scored_at=decision.scored_at,
         )
         for decision, txn in session.execute(query)
     ]
+
+
+def decision_counts(session: Session, *, since: datetime) -> dict[str, int]:
+    """How many transactions got each decision since ``since`` (decisions never given are
+    left out)."""
+    rows = session.execute(
+        select(RiskDecision.decision, func.count())
+        .where(RiskDecision.scored_at >= since).group_by(RiskDecision.decision)
+    )
+    return {str(decision): int(count) for decision, count in rows.all()}
 
 
 def recent_answers(session: Session, *, limit: int) -> list[tuple[str, dict[str, Any]]]:
