@@ -57,7 +57,23 @@ def test_deleted_middle_entry_is_detected(database: Database) -> None:
 def test_deleted_newest_entry_is_detected(database: Database) -> None:
     _write_entries(database, 5)
     _tamper(database, "DELETE FROM platform_audit_entry WHERE seq = 5")
-    assert not _verify(database).ok
+    report = _verify(database)
+    assert [b.seq for b in report.breaks] == [5]
+    assert "deletion" in report.breaks[0].reason
+
+
+def test_entry_appended_behind_the_chains_back_is_detected(database: Database) -> None:
+    """A row inserted without going through ``record`` leaves the head behind it."""
+    _write_entries(database, 2)
+    with database.read_session() as session:
+        newest = session.get(audit.AuditEntry, 2)
+        assert newest is not None
+        forged_prev = newest.entry_hash
+    _tamper(database, "INSERT INTO platform_audit_entry (seq, occurred_at, actor, action, "
+                      "entity_type, entity_id, prev_hash, entry_hash) VALUES (3, "
+                      "'2026-01-01 00:00:00', 'user:mallory', 'thing.changed', 'thing', '9', "
+                      f"'{forged_prev}', '{'b' * 64}')")
+    assert {b.seq for b in _verify(database).breaks} >= {3}
 
 
 def test_rewritten_entry_with_recomputed_plain_hash_is_still_detected(database: Database) -> None:
@@ -84,3 +100,12 @@ def test_audit_verify_command_exits_1_on_tampering(cli_database: Database) -> No
     _tamper(cli_database, "UPDATE platform_audit_entry SET action = 'x' WHERE seq = 1")
     broken = CliRunner().invoke(cli, ["audit", "verify"])
     assert broken.exit_code == 1
+    assert "BROKEN at #1" in broken.output
+
+
+def test_audit_verify_command_exits_1_when_the_newest_entry_is_deleted(
+    cli_database: Database
+) -> None:
+    _write_entries(cli_database, 3)
+    _tamper(cli_database, "DELETE FROM platform_audit_entry WHERE seq = 3")
+    assert CliRunner().invoke(cli, ["audit", "verify"]).exit_code == 1

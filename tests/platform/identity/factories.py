@@ -58,6 +58,22 @@ def sign_in(client: TestClient, session: Session, roles: Iterable[str]) -> User:
     return user
 
 
+def signed_in_client(
+    client: TestClient, user: User, totp_secret: str, password: str = PASSWORD
+) -> TestClient:
+    """Sign ``user`` in through the real API flow (password, then TOTP) and keep the session
+    cookie on ``client``. Codes are single use: one sign-in per user per 30-second step."""
+    login = client.post("/api/v1/auth/login",
+                        json={"username": user.username, "password": password})
+    assert login.status_code == 200, login.text
+    second_factor = client.post(
+        "/api/v1/auth/mfa",
+        json={"mfa_token": login.json()["mfa_token"], "code": pyotp.TOTP(totp_secret).now()},
+    )
+    assert second_factor.status_code == 200, second_factor.text
+    return client
+
+
 def make_api_key(session: Session, scopes: Iterable[str], name: str = "integrator") -> str:
     raw_key, _ = identity_service.create_api_key(session, actor=ACTOR, name=name, scopes=scopes)
     return raw_key

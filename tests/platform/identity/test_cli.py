@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from paytrust.cli import app as cli
 from paytrust.config import get_settings
+from paytrust.platform import audit
 from paytrust.platform.db import Database
 from paytrust.platform.identity import service as identity_service
 
@@ -41,6 +44,11 @@ def test_create_list_disable_enable_a_user(database: Database) -> None:
         user = identity_service.find_user(session, "mei")
         assert user is not None
         assert not user.disabled
+        actions = [(e.actor, e.action) for e in session.scalars(
+            select(audit.AuditEntry).order_by(audit.AuditEntry.seq))]
+    actor = f"cli:{getpass.getuser()}"
+    assert actions == [(actor, "identity.user.created"), (actor, "identity.user.disabled"),
+                       (actor, "identity.user.enabled")]
 
 
 def test_bad_input_is_a_clear_error_naming_the_field() -> None:
@@ -48,6 +56,12 @@ def test_bad_input_is_a_clear_error_naming_the_field() -> None:
                                       "bo@example.test", "--password-stdin"], input="short\n")
     assert result.exit_code == 2
     assert "password" in result.output
+
+
+def test_api_key_needs_an_explicit_scope() -> None:
+    result = CliRunner().invoke(cli, ["apikeys", "create", "--name", "acquirer"])
+    assert result.exit_code == 2
+    assert "--scope" in result.output
 
 
 def test_api_key_is_printed_once_listed_without_secret_and_revocable(database: Database) -> None:
@@ -59,3 +73,19 @@ def test_api_key_is_printed_once_listed_without_secret_and_revocable(database: D
     assert raw_key not in listing
     run("apikeys", "revoke", raw_key[:12])
     assert "revoked" in run("apikeys", "list")
+
+
+def test_roles_unlock_and_second_factor_reset_from_the_shell(database: Database) -> None:
+    run("users", "create", "ada", "--role", "trainer", "--email", "ada@example.test",
+        "--password-stdin", stdin="a long enough password\n")
+    assert "manager, trainer" in run("users", "roles", "ada", "--role", "trainer",
+                                     "--role", "manager")
+    assert "unlocked" in run("users", "unlock", "ada")
+    assert "second factor reset" in run("users", "reset-mfa", "ada")
+    with database.read_session() as session:
+        user = identity_service.find_user(session, "ada")
+        assert user is not None
+        assert identity_service.user_roles(session, user.id) == ["manager", "trainer"]
+    missing = CliRunner().invoke(cli, ["users", "unlock", "nobody"])
+    assert missing.exit_code == 2
+    assert "not found" in missing.output

@@ -130,6 +130,9 @@ def test_session_without_second_factor_or_of_disabled_user_is_refused(session: S
     identity_service.set_disabled(session, actor="test", username=user.username, disabled=True)
     with pytest.raises(Unauthenticated):
         identity_service.authenticate_session_token(session, token)
+    identity_service.set_disabled(session, actor="test", username=user.username, disabled=False)
+    with pytest.raises(Unauthenticated):  # enabling again revives none of the old sessions
+        identity_service.authenticate_session_token(session, token)
 
 
 def test_api_key_is_stored_hashed_scoped_and_revocable(session: Session) -> None:
@@ -167,3 +170,62 @@ def test_changes_are_audited_without_secrets(session: Session) -> None:
         assert stored.password_hash not in text
         assert raw_key not in text
         assert stored.totp_secret not in text
+
+
+def test_every_change_is_audited_with_its_actor(session: Session) -> None:
+    user, _ = make_user(session, roles=["trainer"])
+    token = session_token_for(session, user)
+    identity_service.end_session(session, token=token)
+    identity_service.set_roles(session, actor="user:root", username=user.username,
+                               roles=["trainer", "manager"])
+    identity_service.set_disabled(session, actor="user:root", username=user.username,
+                                  disabled=True)
+    identity_service.set_disabled(session, actor="user:root", username=user.username,
+                                  disabled=False)
+    identity_service.set_user_locale(session, actor="user:root", user_id=user.id,
+                                     locale="zh_Hans")
+    team = identity_service.create_team(session, actor="user:root", name="AML desk")
+    identity_service.add_team_member(session, actor="user:root", team_id=team.id,
+                                     username=user.username)
+    make_api_key(session, ["risk.outcomes.write"])
+    key = session.scalars(select(ApiKey)).one()
+    identity_service.revoke_api_key(session, actor="user:root", key_id=key.id)
+
+    entries = session.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.seq)).all()
+    assert [(e.action, e.actor) for e in entries if e.actor == "user:root"] == [
+        ("identity.user.roles_changed", "user:root"),
+        ("identity.user.disabled", "user:root"),
+        ("identity.user.enabled", "user:root"),
+        ("identity.user.locale_changed", "user:root"),
+        ("identity.team.created", "user:root"),
+        ("identity.team.member_added", "user:root"),
+        ("identity.apikey.revoked", "user:root"),
+    ]
+    actions = [e.action for e in entries]
+    assert {"identity.session.started", "identity.session.ended"} <= set(actions)
+    roles_changed = next(e for e in entries if e.action == "identity.user.roles_changed")
+    assert '"roles":["trainer"]' in (roles_changed.before_json or "")
+    assert '"roles":["manager","trainer"]' in (roles_changed.after_json or "")
+
+
+def test_customer_session_needs_no_second_factor_but_staff_sessions_do(session: Session) -> None:
+    customer, _ = make_user(session, roles=["customer"], mfa=False)
+    token, _ = identity_service.create_session(session, user_id=customer.id, ip=None,
+                                               user_agent=None, mfa_passed=False)
+    assert identity_service.authenticate_session_token(session, token).roles == {"customer"}
+    identity_service.set_roles(session, actor="test", username=customer.username,
+                               roles=["customer", "support_agent"])
+    with pytest.raises(Unauthenticated, match="second factor"):
+        identity_service.authenticate_session_token(session, token)
+
+
+def test_session_last_seen_is_written_at_most_once_a_minute(session: Session) -> None:
+    user, _ = make_user(session)
+    start = datetime.now(UTC)
+    token, console_session = identity_service.create_session(
+        session, user_id=user.id, ip=None, user_agent=None, mfa_passed=True, now=start)
+    identity_service.authenticate_session_token(session, token, start + timedelta(seconds=59))
+    assert console_session.last_seen_at == start
+    later = start + timedelta(seconds=61)
+    identity_service.authenticate_session_token(session, token, later)
+    assert console_session.last_seen_at == later

@@ -108,7 +108,7 @@ def second_factor(request: Request, db: DbSession, code: CodeField) -> Response:
 def _enrolment_page(
     request: Request, db: DbSession, pending: PendingLogin, *, error_key: str | None
 ) -> Response:
-    enrolment = identity_service.start_totp_enrolment(db, user_id=pending.user_id)
+    enrolment = identity_service.start_first_totp_enrolment(db, user_id=pending.user_id)
     return render(
         request, "console/mfa_enrol.html", status_code=400 if error_key else 200,
         # The QR code is SVG drawn by the identity service from our own data, not user input.
@@ -131,7 +131,7 @@ def confirm_enrolment(request: Request, db: DbSession, code: CodeField) -> Respo
     if pending is None or pending.mfa_enrolled:
         return back_to_sign_in()
     try:
-        recovery_codes = identity_service.confirm_totp_enrolment(
+        recovery_codes = identity_service.confirm_first_totp_enrolment(
             db, user_id=pending.user_id, code=code.strip()
         )
     except (Unauthenticated, AccountLocked) as error:

@@ -94,18 +94,56 @@ def enable_user(username: Annotated[str, typer.Argument()]) -> None:
     _set_disabled(username, False)
 
 
+@users_app.command("roles")
+def set_roles(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[list[Role], typer.Option(help="role (repeat); replaces the current ones")],
+) -> None:
+    """Replace a user's roles."""
+    try:
+        with _database() as database, database.session_scope() as session:
+            identity_service.set_roles(
+                session, actor=cli_actor(), username=username, roles=[r.value for r in role]
+            )
+        typer.echo(f"{username}: {', '.join(sorted(r.value for r in role))}")
+    except DomainError as error:
+        raise _fail(error) from None
+
+
+@users_app.command("unlock")
+def unlock_user(username: Annotated[str, typer.Argument()]) -> None:
+    """Lift a lock-out after failed sign-ins before it runs out."""
+    try:
+        with _database() as database, database.session_scope() as session:
+            identity_service.unlock_user(session, actor=cli_actor(), username=username)
+        typer.echo(f"{username} unlocked")
+    except DomainError as error:
+        raise _fail(error) from None
+
+
+@users_app.command("reset-mfa")
+def reset_second_factor(username: Annotated[str, typer.Argument()]) -> None:
+    """Drop a lost authenticator: the user enrols a new one at the next sign-in."""
+    try:
+        with _database() as database, database.session_scope() as session:
+            identity_service.reset_second_factor(session, actor=cli_actor(), username=username)
+        typer.echo(f"{username}: second factor reset; sessions ended")
+    except DomainError as error:
+        raise _fail(error) from None
+
+
 @apikeys_app.command("create")
 def create_api_key(
     name: Annotated[str, typer.Option(help="what the key is for")],
     scope: Annotated[
-        list[str] | None, typer.Option(help="permission (repeat); default: all")
-    ] = None,
+        list[str], typer.Option(help=f"permission (repeat): {', '.join(sorted(api_key_scopes()))}")
+    ],
 ) -> None:
-    """Create a key; it is printed this once and stored only as a hash."""
+    """Create a key holding exactly the scopes named; printed this once, stored as a hash."""
     try:
         with _database() as database, database.session_scope() as session:
             raw_key, key = identity_service.create_api_key(
-                session, actor=cli_actor(), name=name, scopes=scope or sorted(api_key_scopes()),
+                session, actor=cli_actor(), name=name, scopes=scope,
             )
         typer.echo(f"{key.prefix}  scopes: {', '.join(key.scopes)}")
         typer.echo(raw_key)

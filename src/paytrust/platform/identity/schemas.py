@@ -31,6 +31,15 @@ class SessionOut(BaseModel):
     expires_at: datetime
 
 
+class FirstEnrolmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mfa_token: str
+
+
+class FirstEnrolmentOut(SessionOut):
+    recovery_codes: list[str] = Field(description="Shown this once; each works once")
+
+
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
@@ -50,6 +59,7 @@ class UserRead(BaseModel):
     disabled: bool
     roles: list[str]
     mfa_enrolled: bool
+    locked_until: datetime | None
     created_at: datetime
 
 

@@ -11,27 +11,33 @@ from paytrust.platform.identity.service.apikeys import (
     list_api_keys,
     revoke_api_key,
 )
+from paytrust.platform.identity.service.audit_trail import list_audit_entries
 from paytrust.platform.identity.service.authentication import (
     LoginResult,
     TotpEnrolment,
     authenticate_password,
     authenticate_session_token,
+    confirm_first_totp_enrolment,
     confirm_totp_enrolment,
     create_session,
     end_session,
+    start_first_totp_enrolment,
     start_totp_enrolment,
     verify_second_factor,
 )
+from paytrust.platform.identity.service.pending_sign_in import issue_mfa_token, redeem_mfa_token
 from paytrust.platform.identity.service.users import (
     add_team_member,
     create_team,
     create_user,
     list_teams,
     list_users,
+    reset_second_factor,
     set_disabled,
     set_roles,
     set_user_locale,
     team_members,
+    unlock_user,
 )
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "authenticate_api_key",
     "authenticate_password",
     "authenticate_session_token",
+    "confirm_first_totp_enrolment",
     "confirm_totp_enrolment",
     "create_api_key",
     "create_session",
@@ -50,15 +57,21 @@ __all__ = [
     "find_api_key",
     "find_user",
     "get_user",
+    "issue_mfa_token",
     "list_api_keys",
+    "list_audit_entries",
     "list_teams",
     "list_users",
+    "redeem_mfa_token",
+    "reset_second_factor",
     "revoke_api_key",
     "set_disabled",
     "set_roles",
     "set_user_locale",
+    "start_first_totp_enrolment",
     "start_totp_enrolment",
     "team_members",
+    "unlock_user",
     "user_roles",
     "verify_second_factor",
 ]

@@ -12,11 +12,15 @@ from sqlalchemy.orm import Session
 
 from paytrust.platform import audit
 from paytrust.platform.errors import NotFound, Unauthenticated, ValidationFailed
-from paytrust.platform.identity import cache
 from paytrust.platform.identity.models import ApiKey
 from paytrust.platform.identity.permissions import api_key_scopes
 from paytrust.platform.identity.principal import Principal
-from paytrust.platform.identity.service._common import as_utc, now_or, sha256_hex
+from paytrust.platform.identity.service._common import (
+    as_utc,
+    forget_cached_credentials,
+    now_or,
+    sha256_hex,
+)
 
 KEY_PREFIX = "ptk_"
 PREFIX_LENGTH = len(KEY_PREFIX) + 8  # "ptk_" and 4 random bytes in hex
@@ -76,7 +80,7 @@ def revoke_api_key(
         key.revoked_at = now_or(now)
         audit.record(session, actor=actor, action="identity.apikey.revoked",
                      entity_type="api_key", entity_id=key.id, before=before, after=_key_view(key))
-    cache.clear()
+    forget_cached_credentials(session)
     return key
 
 

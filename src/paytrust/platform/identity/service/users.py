@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from paytrust.platform import audit
+from paytrust.platform.db import utcnow
 from paytrust.platform.errors import Conflict, NotFound, ValidationFailed
 from paytrust.platform.i18n import LOCALES as SUPPORTED_LOCALES
-from paytrust.platform.identity import cache
-from paytrust.platform.identity.models import RoleGrant, Team, TeamMember, User
+from paytrust.platform.identity.models import (
+    ConsoleSession,
+    RecoveryCode,
+    RoleGrant,
+    Team,
+    TeamMember,
+    User,
+)
 from paytrust.platform.identity.permissions import Role
 from paytrust.platform.identity.service._common import (
     find_user,
+    forget_cached_credentials,
     get_user,
     password_hasher,
     user_roles,
@@ -85,15 +93,18 @@ def _user_by_name(session: Session, username: str) -> User:
 
 
 def set_disabled(session: Session, *, actor: str, username: str, disabled: bool) -> User:
+    """Disabling also ends the user's sessions, so enabling them later revives none of them
+    (one may have been the reason for disabling)."""
     user = _user_by_name(session, username)
     before = _user_view(session, user)
     user.disabled = disabled
-    session.flush()
+    after = _user_view(session, user)
+    if disabled:
+        after["sessions_ended"] = _end_open_sessions(session, user.id)
     audit.record(session, actor=actor,
                  action="identity.user.disabled" if disabled else "identity.user.enabled",
-                 entity_type="user", entity_id=user.id, before=before,
-                 after=_user_view(session, user))
-    cache.clear()
+                 entity_type="user", entity_id=user.id, before=before, after=after)
+    forget_cached_credentials(session)
     return user
 
 
@@ -105,7 +116,44 @@ def set_roles(session: Session, *, actor: str, username: str, roles: Iterable[st
     session.flush()
     audit.record(session, actor=actor, action="identity.user.roles_changed", entity_type="user",
                  entity_id=user.id, before=before, after=_user_view(session, user))
-    cache.clear()
+    forget_cached_credentials(session)
+    return user
+
+
+def _end_open_sessions(session: Session, user_id: str) -> int:
+    open_sessions = session.scalars(select(ConsoleSession).where(
+        ConsoleSession.user_id == user_id, ConsoleSession.revoked_at.is_(None)
+    )).all()
+    for console_session in open_sessions:
+        console_session.revoked_at = utcnow()
+    session.flush()
+    return len(open_sessions)
+
+
+def unlock_user(session: Session, *, actor: str, username: str) -> User:
+    """Lift a lock-out before it runs out, once the person has proved who they are."""
+    user = _user_by_name(session, username)
+    before = {"locked_until": user.locked_until, "failed_login_count": user.failed_login_count}
+    user.locked_until, user.failed_login_count = None, 0
+    audit.record(session, actor=actor, action="identity.user.unlocked", entity_type="user",
+                 entity_id=user.id, before=before)
+    return user
+
+
+def reset_second_factor(session: Session, *, actor: str, username: str) -> User:
+    """For a lost authenticator: the TOTP secret and recovery codes are dropped and the user's
+    sessions end; the next sign-in enrols a new second factor after the password."""
+    user = _user_by_name(session, username)
+    user.totp_secret = user.pending_totp_secret = None
+    user.totp_enrolled_at = user.last_totp_step = None
+    session.execute(
+        update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    ended = _end_open_sessions(session, user.id)
+    audit.record(session, actor=actor, action="identity.mfa.reset", entity_type="user",
+                 entity_id=user.id, after={"sessions_ended": ended})
+    forget_cached_credentials(session)
     return user
 
 
