@@ -12,6 +12,7 @@ import typer
 from paytrust.config import get_settings
 from paytrust.platform.identity.cli import apikeys_app, users_app
 from paytrust.risk import cli as risk_cli
+from paytrust.risk.model_cli import model_app
 from paytrust.simulator import cli as simulator_cli
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ app.command("backtest")(risk_cli.backtest)
 app.command("stream")(risk_cli.stream)
 app.command("simulate")(simulator_cli.simulate)
 app.add_typer(db_app, name="db")
+app.add_typer(model_app, name="model")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from paytrust.cli import app
-from paytrust.config import Settings, get_settings
 from paytrust.platform.db import Database, utcnow
 from paytrust.risk import service as risk_service
 from paytrust.risk.engine.lists import ListAction, ListKind
@@ -19,16 +16,6 @@ from paytrust.risk.schemas import ListEntryCreate
 from .factories import json_transaction
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture
-def configured(
-    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[None]:
-    monkeypatch.setenv("PAYTRUST_DATABASE_URL", settings.database_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_score_prints_one_decision_per_transaction_using_the_lists(

@@ -1,5 +1,6 @@
-"""Backtesting: replay labelled history in time order through a candidate rule set and the
-champion, side by side, and say what the candidate would have caught and what it changes.
+"""Backtesting: replay labelled history in time order through a candidate (rule set and,
+optionally, model) and the champion, side by side, and say what the candidate would have
+caught and what it changes.
 
 Both run the same engine code as live scoring, each with its own in-memory entity state, so
 features are exactly what they would have been online.
@@ -15,6 +16,7 @@ from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.engine.engine import Engine, ScoreResult
 from paytrust.risk.engine.features.vocabulary import VOCABULARY
 from paytrust.risk.engine.lists import load_high_risk_countries, load_lists
+from paytrust.risk.engine.model import ScoringModel
 from paytrust.risk.engine.rules import compile_ruleset, parse_ruleset
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.engine.verdict import Decision
@@ -101,10 +103,10 @@ class BacktestReport:
 
 
 class _Replayer:
-    def __init__(self, ruleset_yaml: str) -> None:
+    def __init__(self, ruleset_yaml: str, model: ScoringModel | None) -> None:
         self.engine = Engine(
             compile_ruleset(parse_ruleset(ruleset_yaml), VOCABULARY),
-            load_lists((), high_risk_countries=load_high_risk_countries()),
+            load_lists((), high_risk_countries=load_high_risk_countries()), model,
         )
         self.store = MemoryStateStore()
 
@@ -122,9 +124,12 @@ def run_backtest(
     champion_yaml: str,
     candidate_name: str = "candidate",
     champion_name: str = "champion",
+    candidate_model: ScoringModel | None = None,
+    champion_model: ScoringModel | None = None,
 ) -> BacktestReport:
-    """Replay ``cases`` (in time order) through both rule sets."""
-    candidate, champion = _Replayer(candidate_yaml), _Replayer(champion_yaml)
+    """Replay ``cases`` (in time order) through both contenders (rule set and model)."""
+    candidate = _Replayer(candidate_yaml, candidate_model)
+    champion = _Replayer(champion_yaml, champion_model)
     report = BacktestReport(
         candidate_name, champion_name, Metrics(), Metrics(), defaultdict(RuleChange)
     )
@@ -143,7 +148,8 @@ def run_backtest(
 def _attribute(
     changes: dict[str, RuleChange], case: LabelledCase, result: ScoreResult, *, gained: bool
 ) -> None:
-    for rule_id in result.rules_hit or ("(score threshold)",):
+    unnamed = "(model score)" if result.model_version else "(score threshold)"
+    for rule_id in result.rules_hit or (unnamed,):
         change = changes[rule_id]
         if gained:
             change.gained += 1

@@ -12,10 +12,14 @@ traffic needs, on as many machines; they share the durable consumer.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from paytrust.risk.engine.model import ScoringModel
 
 _MEDIA_TYPES = {
     ".json": "application/json", ".xml": "application/xml",
@@ -66,8 +70,46 @@ def score(
                    f"{result.score:.3f}\t{rules}")
 
 
-def _champion_ruleset() -> tuple[str, str]:
-    """The active rule set in the service's database, or the shipped pack when none is."""
+def backtest(
+    data: Annotated[Path, typer.Option(help="labelled history: simulator .parquet/.csv/.jsonl")],
+    ruleset: Annotated[str, typer.Option(
+        help="candidate rule set: a YAML file, 'default' (the shipped pack) or 'active'")],
+    model: Annotated[str | None, typer.Option(
+        help="candidate model version from the registry ('none': rules only; default: the "
+             "champion model)")] = None,
+) -> None:
+    """Replay labelled history through a candidate (rule set + model) and the champion
+    (active rule set + champion model), side by side."""
+    from paytrust.risk.backtest import LabelledCase, cases_in_time_order, render_text, run_backtest
+    from paytrust.simulator import read_file
+
+    champion = _champion()
+    candidate_name, candidate_yaml = _candidate_ruleset(ruleset, champion)
+    candidate_model = champion.model if model is None else _registry_model(model)
+    cases = cases_in_time_order(
+        LabelledCase(row.transaction, row.is_fraud, row.typology) for row in read_file(data)
+    )
+    report = run_backtest(
+        cases, candidate_yaml=candidate_yaml, champion_yaml=champion.ruleset_yaml,
+        candidate_name=_contender_name(candidate_name, candidate_model),
+        champion_name=_contender_name(champion.ruleset_name, champion.model),
+        candidate_model=candidate_model, champion_model=champion.model,
+    )
+    typer.echo(render_text(report))
+
+
+@dataclass(frozen=True)
+class _Champion:
+    ruleset_name: str
+    ruleset_yaml: str
+    model: ScoringModel | None
+
+
+def _champion() -> _Champion:
+    """The active rule set and champion model of the service's database; the shipped pack
+    and no model when there is none, or no migrated database to ask."""
+    from sqlalchemy.exc import DBAPIError
+
     from paytrust.config import get_settings
     from paytrust.platform.db import opened_database
     from paytrust.risk import service as risk_service
@@ -76,46 +118,56 @@ def _champion_ruleset() -> tuple[str, str]:
         with opened_database(get_settings().database_url) as database, \
                 database.read_session() as session:
             active = risk_service.active_ruleset(session)
-            if active is not None:
-                return f"{active.name}@{active.version}", active.yaml
-    except Exception:
-        pass
-    return "default-pack", risk_service.default_pack_yaml()
+            champion, _ = risk_service.serving_models(session)
+            return _Champion(
+                f"{active.name}@{active.version}" if active else "default-pack",
+                active.yaml if active else risk_service.default_pack_yaml(),
+                risk_service.load_model(champion) if champion else None,
+            )
+    except DBAPIError as error:
+        typer.echo(f"no champion in the database ({type(error.orig).__name__}): comparing "
+                   "against the shipped rule pack without a model", err=True)
+        return _Champion("default-pack", risk_service.default_pack_yaml(), None)
 
 
-def backtest(
-    data: Annotated[Path, typer.Option(help="labelled history: simulator .parquet/.csv/.jsonl")],
-    ruleset: Annotated[str, typer.Option(help="candidate rule set: a YAML file or 'default'")],
-    model: Annotated[str | None, typer.Option(help="candidate model version")] = None,
-) -> None:
-    """Replay labelled history through a candidate rule set and the champion, side by side."""
+def _candidate_ruleset(ruleset: str, champion: _Champion) -> tuple[str, str]:
     from paytrust.risk import service as risk_service
-    from paytrust.risk.backtest import LabelledCase, cases_in_time_order, render_text, run_backtest
-    from paytrust.risk.engine.rules import RuleSetInvalid
-    from paytrust.simulator import read_file
 
-    if model is not None:
-        typer.echo("models are not available yet: backtest rules only", err=True)
-        raise typer.Exit(2)
+    if ruleset == "active":
+        return champion.ruleset_name, champion.ruleset_yaml
     if ruleset == "default":
-        candidate_name, candidate_yaml = "default-pack", risk_service.default_pack_yaml()
-    else:
-        candidate_name, candidate_yaml = Path(ruleset).name, Path(ruleset).read_text("utf-8")
-    errors = risk_service.validate_ruleset(candidate_yaml)
+        return "default-pack", risk_service.default_pack_yaml()
+    path = Path(ruleset)
+    if not path.is_file():
+        raise typer.BadParameter(f"no file {ruleset!r}", param_hint="--ruleset")
+    text = path.read_text("utf-8")
+    errors = risk_service.validate_ruleset(text)
     if errors:
         for error in errors:
             typer.echo(f"{ruleset}:{error.line}:{error.column}: {error.message}", err=True)
         raise typer.Exit(2)
-    champion_name, champion_yaml = _champion_ruleset()
-    cases = cases_in_time_order(
-        LabelledCase(row.transaction, row.is_fraud, row.typology) for row in read_file(data)
-    )
-    try:
-        report = run_backtest(cases, candidate_yaml=candidate_yaml, champion_yaml=champion_yaml,
-                              candidate_name=candidate_name, champion_name=champion_name)
-    except RuleSetInvalid as error:  # pragma: no cover - validated above
-        raise typer.Exit(2) from error
-    typer.echo(render_text(report))
+    return path.name, text
+
+
+def _registry_model(version: str) -> ScoringModel | None:
+    from paytrust.config import get_settings
+    from paytrust.platform.db import opened_database
+    from paytrust.platform.errors import DomainError
+    from paytrust.risk import service as risk_service
+    from paytrust.risk.engine.model import ModelError
+
+    if version == "none":
+        return None
+    with opened_database(get_settings().database_url) as database, \
+            database.read_session() as session:
+        try:
+            return risk_service.load_model(risk_service.get_model_version(session, version))
+        except (DomainError, ModelError) as error:
+            raise typer.BadParameter(str(error), param_hint="--model") from error
+
+
+def _contender_name(ruleset_name: str, model: ScoringModel | None) -> str:
+    return f"{ruleset_name} + {model.version}" if model else ruleset_name
 
 
 def stream(

@@ -1,8 +1,9 @@
 """Events the risk module publishes: its contract with cases, insights and the scorers.
 
 ``transaction.scored`` and ``alert.created`` come from the recorder after the batch holding
-them commits; ``risk.rules_changed`` and ``risk.lists_changed`` after a rule set or list
-change commits, telling every scorer in this process to load the new snapshot.
+them commits; ``risk.rules_changed``, ``risk.lists_changed`` and ``risk.models_changed``
+after a rule set, list or model promotion commits, telling every scorer in this process to
+load the new snapshot.
 """
 
 from __future__ import annotations
@@ -47,3 +48,11 @@ class ListsChanged(DomainEvent):
     name: ClassVar[str] = "risk.lists_changed"
 
     entries_changed: int
+
+
+@dataclass(frozen=True)
+class ModelsChanged(DomainEvent):
+    name: ClassVar[str] = "risk.models_changed"
+
+    champion: str | None
+    challenger: str | None

@@ -151,14 +151,19 @@ class RiskListEntry(IdMixin, Base):
 
 
 class RiskModelVersion(IdMixin, Base):
-    """A trained model; the model registry (``paytrust model``) fills and promotes these."""
+    """A trained model; the model registry (``paytrust model``) fills and promotes these.
+
+    ``artifact`` is the zlib-compressed serialised model (``LightGBMScoringModel.to_text``);
+    ``status`` is candidate, champion (scores), challenger (scored in shadow) or retired.
+    """
 
     __tablename__ = "risk_model_version"
 
     version: Mapped[str] = mapped_column(String(64), unique=True)
-    path: Mapped[str | None] = mapped_column(String(500))
     artifact: Mapped[bytes | None] = mapped_column(LargeBinary)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(12), index=True, default="candidate")
     trained_at: Mapped[datetime] = mapped_column(default=utcnow)
     promoted_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(Text)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
@@ -18,6 +18,7 @@ class AmountModel:
 
     version = "amount-v1"
     feature_names: Sequence[str] = ("txn.amount", "customer.count_1h")
+    categories: Mapping[str, Mapping[str, float]] = {}
 
     def predict(self, rows: FloatArray) -> ModelOutput:
         amounts = rows[:, 0]
@@ -30,6 +31,7 @@ class AmountModel:
 class BrokenModel:
     version = "broken"
     feature_names: Sequence[str] = ("txn.amount",)
+    categories: Mapping[str, Mapping[str, float]] = {}
 
     def predict(self, rows: FloatArray) -> ModelOutput:
         raise RuntimeError("model file corrupted")

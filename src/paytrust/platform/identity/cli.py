@@ -23,7 +23,7 @@ def cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _fail(error: DomainError) -> typer.Exit:
+def cli_failure(error: DomainError) -> typer.Exit:
     field = f" ({error.field})" if error.field else ""
     typer.echo(f"error{field}: {error.detail}", err=True)
     return typer.Exit(2)
@@ -57,7 +57,7 @@ def create_user(
             typer.echo(f"created {user.username} ({', '.join(r.value for r in role)}); "
                        "the second factor is enrolled at first sign-in")
     except DomainError as error:
-        raise _fail(error) from None
+        raise cli_failure(error) from None
 
 
 @users_app.command("list")
@@ -79,7 +79,7 @@ def _set_disabled(username: str, disabled: bool) -> None:
             )
         typer.echo(f"{username} {'disabled' if disabled else 'enabled'}")
     except DomainError as error:
-        raise _fail(error) from None
+        raise cli_failure(error) from None
 
 
 @users_app.command("disable")
@@ -107,7 +107,7 @@ def set_roles(
             )
         typer.echo(f"{username}: {', '.join(sorted(r.value for r in role))}")
     except DomainError as error:
-        raise _fail(error) from None
+        raise cli_failure(error) from None
 
 
 @users_app.command("unlock")
@@ -118,7 +118,7 @@ def unlock_user(username: Annotated[str, typer.Argument()]) -> None:
             identity_service.unlock_user(session, actor=cli_actor(), username=username)
         typer.echo(f"{username} unlocked")
     except DomainError as error:
-        raise _fail(error) from None
+        raise cli_failure(error) from None
 
 
 @users_app.command("reset-mfa")
@@ -129,7 +129,7 @@ def reset_second_factor(username: Annotated[str, typer.Argument()]) -> None:
             identity_service.reset_second_factor(session, actor=cli_actor(), username=username)
         typer.echo(f"{username}: second factor reset; sessions ended")
     except DomainError as error:
-        raise _fail(error) from None
+        raise cli_failure(error) from None
 
 
 @apikeys_app.command("create")
@@ -148,7 +148,7 @@ def create_api_key(
         typer.echo(f"{key.prefix}  scopes: {', '.join(key.scopes)}")
         typer.echo(raw_key)
     except DomainError as error:
-        raise _fail(error) from None
+        raise cli_failure(error) from None
 
 
 @apikeys_app.command("list")
@@ -170,4 +170,4 @@ def revoke_api_key(key: Annotated[str, typer.Argument(help="key id or prefix (pt
             identity_service.revoke_api_key(session, actor=cli_actor(), key_id=key)
         typer.echo(f"{key} revoked")
     except DomainError as error:
-        raise _fail(error) from None
+        raise cli_failure(error) from None

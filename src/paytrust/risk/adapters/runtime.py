@@ -17,6 +17,8 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from paytrust.config import RiskSettings, Settings
 from paytrust.platform.db import Database
 from paytrust.platform.errors import ValidationFailed
@@ -30,10 +32,11 @@ from paytrust.risk.adapters.state_store import StateStore
 from paytrust.risk.engine.engine import Engine, ScoreResult
 from paytrust.risk.engine.features import VOCABULARY
 from paytrust.risk.engine.lists import load_high_risk_countries, load_lists
+from paytrust.risk.engine.model import ModelError, ScoringModel
 from paytrust.risk.engine.policy import PolicyConfig
 from paytrust.risk.engine.rules import compile_ruleset, parse_ruleset
 from paytrust.risk.engine.transaction import Transaction
-from paytrust.risk.events import ListsChanged, RulesChanged
+from paytrust.risk.events import ListsChanged, ModelsChanged, RulesChanged
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,7 @@ class RiskRuntime:
         )
         self.recent = RecentDecisions()
         self.stamp = ""
+        self._models: dict[str, ScoringModel] = {}  # loaded model versions, by name
         self._clock = clock
         self._reload_check_s = reload_check_s
         self._watcher: asyncio.Task[None] | None = None
@@ -120,6 +124,7 @@ class RiskRuntime:
         self.recent.warm(await asyncio.to_thread(self._recorded_answers))
         bus.subscribe(RulesChanged.name, self._on_change)
         bus.subscribe(ListsChanged.name, self._on_change)
+        bus.subscribe(ModelsChanged.name, self._on_change)
         self.recorder.start()
         self._watcher = asyncio.create_task(self._watch_for_changes(), name="risk-reload")
 
@@ -133,21 +138,39 @@ class RiskRuntime:
         await self.scorer.store.close()
 
     def reload(self) -> None:
-        """Build an engine from the active rule set and lists and swap it in whole; the
-        model and challenger carry over."""
+        """Build an engine from the active rule set, lists and serving models and swap it
+        in whole."""
         with self.database.read_session() as session:
             inputs = risk_service.engine_inputs(session, self._clock())
-        current = self.scorer.engine
+            champion = self._model(session, inputs.champion_model)
+            challenger = self._model(session, inputs.challenger_model)
+        serving = (inputs.champion_model, inputs.challenger_model)
+        self._models = {v: m for v, m in self._models.items() if v in serving}
         self.scorer.engine = Engine(
             compile_ruleset(parse_ruleset(inputs.ruleset_yaml), VOCABULARY),
             load_lists(inputs.list_rows, high_risk_countries=self.high_risk_countries,
                        version=inputs.stamp),
-            current.model, current.challenger, self.policy,
+            champion, challenger, self.policy,
             ruleset_version=inputs.ruleset_version,
         )
         self.stamp = inputs.stamp
-        log.info("risk engine loaded: rules %s, %d list entries",
-                 inputs.ruleset_version, len(inputs.list_rows))
+        log.info("risk engine loaded: rules %s, %d list entries, model %s, challenger %s",
+                 inputs.ruleset_version, len(inputs.list_rows), inputs.champion_model,
+                 inputs.challenger_model)
+
+    def _model(self, session: Session, version: str | None) -> ScoringModel | None:
+        """The model ``version``, loaded once per process; a model that cannot be loaded
+        is left out (decisions rest on rules and lists) and logged."""
+        if version is None:
+            return None
+        if version not in self._models:
+            try:
+                self._models[version] = risk_service.load_model(
+                    risk_service.get_model_version(session, version))
+            except ModelError:
+                log.exception("model %s cannot be loaded; scoring without it", version)
+                return None
+        return self._models[version]
 
     def _recorded_answers(self) -> list[tuple[str, Answer]]:
         with self.database.read_session() as session:

@@ -8,11 +8,9 @@ attribute (one reference swap, so a concurrent reader sees the old or the new wh
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from math import nan
-from operator import itemgetter
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,7 +18,7 @@ import numpy as np
 from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
 from paytrust.risk.engine.features import VOCABULARY, FieldType, compute_features, state_keys
 from paytrust.risk.engine.lists import ListSnapshot
-from paytrust.risk.engine.model import ModelError, ModelOutput, ScoringModel
+from paytrust.risk.engine.model import ModelError, ModelOutput, ScoringModel, feature_matrix
 from paytrust.risk.engine.policy import (
     LOCALES,
     ModelEvidence,
@@ -272,25 +270,13 @@ def _prepare_rules(ruleset: CompiledRules | None) -> list[_PreparedRule | None]:
 
 
 def _check_model_features(model: ScoringModel, vocabulary: Mapping[str, FieldType]) -> None:
+    categorical = model.categories
     unknown = [name for name in model.feature_names
-               if vocabulary.get(name) not in (FieldType.NUMBER, FieldType.BOOL)]
+               if vocabulary.get(name) not in (FieldType.NUMBER, FieldType.BOOL)
+               and not (vocabulary.get(name) is FieldType.STRING and name in categorical)]
     if unknown:
         raise ModelError(f"model {model.version} uses features outside the vocabulary: "
                          f"{unknown[:5]}")
-
-
-_GETTERS: dict[tuple[str, ...], Any] = {}
-
-
-def _vectors(names: Sequence[str], rows: Iterable[Mapping[str, object]]) -> np.ndarray[Any, Any]:
-    key = tuple(names)
-    getter = _GETTERS.get(key)
-    if getter is None:
-        getter = _GETTERS[key] = itemgetter(*key) if len(key) > 1 else (
-            lambda row: (row[key[0]],)
-        )
-    return np.array([[nan if value is None else value for value in getter(row)]
-                     for row in rows], dtype=np.float64)
 
 
 def _safe_predict(
@@ -300,7 +286,7 @@ def _safe_predict(
     if model is None:
         return None
     try:
-        return model.predict(_vectors(model.feature_names, rows))
+        return model.predict(feature_matrix(model.feature_names, model.categories, rows))
     except Exception:  # any model failure must degrade to rules, never fail the payment
         logger.exception("model %s failed; scoring on rules and lists", model.version)
         return None

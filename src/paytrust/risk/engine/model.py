@@ -1,8 +1,9 @@
 """What the engine needs from a scoring model.
 
-A model declares the feature names it was trained on (a subset of ``FEATURE_NAMES``, in its
-own order); the engine builds each row from the features of the transaction — the same code
-online and in replay — with ``None`` as NaN and booleans as 0/1. ``predict`` answers the
+A model declares the feature names it was trained on (numbers and booleans of the
+vocabulary, plus string features it encodes as categories), in its own order; the engine
+builds each row from the features of the transaction — the same code online and in replay —
+with ``None`` (and an unknown category) as NaN and booleans as 0/1. ``predict`` answers the
 fraud probability of each row and, per row, each feature's contribution to the model's raw
 output (log-odds for tree ensembles), which becomes the ``model:<feature>`` reasons.
 
@@ -12,9 +13,11 @@ must be cheap (precomputed per-leaf path attributions summed, not TreeSHAP per r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from math import nan
+from operator import itemgetter
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +39,11 @@ class ScoringModel(Protocol):
     @property
     def feature_names(self) -> Sequence[str]: ...
 
+    @property
+    def categories(self) -> Mapping[str, Mapping[str, float]]:
+        """For each string feature the model uses: category -> the code it was trained on."""
+        ...
+
     def predict(self, rows: FloatArray) -> ModelOutput:
         """``rows`` has shape (n, len(feature_names)); NaN marks a missing value."""
         ...
@@ -43,3 +51,29 @@ class ScoringModel(Protocol):
 
 class ModelError(RuntimeError):
     """A model that cannot be used (bad file, feature names outside the vocabulary)."""
+
+
+_GETTERS: dict[tuple[str, ...], Any] = {}
+
+
+def feature_matrix(
+    feature_names: Sequence[str], categories: Mapping[str, Mapping[str, float]],
+    rows: Iterable[Mapping[str, object]],
+) -> FloatArray:
+    """The model's input matrix from feature rows — the one builder for scoring and
+    training: ``None`` as NaN, booleans as 0/1, a string feature as its category code (an
+    unseen category as NaN, which the trees route like a missing value)."""
+    key = tuple(feature_names)
+    getter = _GETTERS.get(key)
+    if getter is None:
+        getter = _GETTERS[key] = itemgetter(*key) if len(key) > 1 else (
+            lambda row: (row[key[0]],)
+        )
+    coded = [(index, categories[name]) for index, name in enumerate(key) if name in categories]
+    if not coded:
+        return np.array([getter(row) for row in rows], dtype=np.float64)
+    matrix = [list(getter(row)) for row in rows]
+    for values in matrix:
+        for index, code_of in coded:
+            values[index] = code_of.get(values[index], nan)
+    return np.array(matrix, dtype=np.float64)

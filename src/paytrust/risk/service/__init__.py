@@ -11,6 +11,16 @@ from paytrust.risk.service.lists import (
     list_entries,
     remove_list_entry,
 )
+from paytrust.risk.service.models import (
+    get_model_version,
+    list_model_versions,
+    load_model,
+    next_model_version,
+    promote_model,
+    save_model_version,
+    serving_models,
+    set_challenger,
+)
 from paytrust.risk.service.outcomes import record_outcome, rule_precision
 from paytrust.risk.service.rule_lab import rules_of, try_expression, vocabulary_reference
 from paytrust.risk.service.rulesets import (
@@ -46,13 +56,18 @@ __all__ = [
     "default_pack_yaml",
     "diff_ruleset_versions",
     "engine_inputs",
+    "get_model_version",
     "get_ruleset_version",
     "get_transaction",
     "import_list_entries",
     "list_alerts",
     "list_entries",
+    "list_model_versions",
     "list_ruleset_versions",
     "list_rulesets",
+    "load_model",
+    "next_model_version",
+    "promote_model",
     "recent_answers",
     "recent_decisions",
     "record_outcome",
@@ -61,7 +76,10 @@ __all__ = [
     "rollback_ruleset",
     "rule_precision",
     "rules_of",
+    "save_model_version",
     "save_ruleset_version",
+    "serving_models",
+    "set_challenger",
     "try_expression",
     "validate_ruleset",
     "vocabulary_reference",

@@ -43,7 +43,7 @@ def record_outcome(
     return outcome, True
 
 
-def _fraud_by_transaction(session: Session, since: datetime | None) -> dict[str, bool]:
+def fraud_by_transaction(session: Session, since: datetime | None) -> dict[str, bool]:
     """Each labelled transaction: fraud if any report says so, legitimate otherwise."""
     query = select(RiskOutcome.transaction_id, RiskOutcome.label)
     if since is not None:
@@ -57,7 +57,7 @@ def _fraud_by_transaction(session: Session, since: datetime | None) -> dict[str,
 def rule_precision(session: Session, *, since: datetime | None = None) -> list[RulePrecisionRead]:
     """Per rule, among its hits that have an outcome: how many were fraud (precision).
     Rules with the most labelled hits first."""
-    fraud = _fraud_by_transaction(session, since)
+    fraud = fraud_by_transaction(session, since)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     ids = list(fraud)
     for start in range(0, len(ids), 500):  # bounded IN lists
