@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, get_args, get_type_hints
+
+import pyarrow as pa
 
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.engine.engine import Engine, ScoreResult
@@ -18,7 +23,7 @@ from paytrust.risk.engine.features.vocabulary import VOCABULARY
 from paytrust.risk.engine.lists import load_high_risk_countries, load_lists
 from paytrust.risk.engine.model import ScoringModel
 from paytrust.risk.engine.rules import compile_ruleset, parse_ruleset
-from paytrust.risk.engine.transaction import Transaction
+from paytrust.risk.engine.transaction import CURRENCY_EXPONENTS, MAX_AMOUNT_MINOR, Transaction
 from paytrust.risk.engine.verdict import Decision
 
 ALERTING = (Decision.REVIEW, Decision.BLOCK)
@@ -209,11 +214,82 @@ def cases_in_time_order(cases: Iterable[LabelledCase]) -> list[LabelledCase]:
     )
 
 
+class HistoryFileError(ValueError):
+    """A labelled history file that cannot be replayed: what is wrong and, if known, where."""
+
+
+class HistoryTooLong(HistoryFileError):
+    """More transactions than the caller is willing to replay."""
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(f"the file holds more than {max_rows:,} transactions")
+        self.max_rows = max_rows
+
+
+def _accepted_types(hint: Any) -> tuple[type, ...]:
+    accepted = tuple(arg for arg in (get_args(hint) or (hint,)) if isinstance(arg, type))
+    return (*accepted, int) if float in accepted else accepted
+
+
+# What each transaction field may hold: the simulator's readers build ``Transaction`` without
+# checking, and a hand-edited file must fail here, naming its row, not deep in the engine.
+_FIELD_TYPES = {name: _accepted_types(hint) for name, hint in get_type_hints(Transaction).items()}
+
+
+def _field_problem(txn: Transaction) -> str | None:
+    for name, accepted in _FIELD_TYPES.items():
+        value = getattr(txn, name)
+        if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+            return f"{name} must be {' or '.join(t.__name__ for t in accepted)}, not {value!r}"
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return f"{name} has no time zone"
+    if not 0 < txn.amount_minor <= MAX_AMOUNT_MINOR:
+        return f"amount_minor {txn.amount_minor} is out of range"
+    if txn.currency not in CURRENCY_EXPONENTS:
+        return f"unknown currency {txn.currency!r}"
+    return None
+
+
+def _read_error(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"missing column {error}"
+    return f"{type(error).__name__}: {error}".splitlines()[0]
+
+
+def read_history(path: Path, *, max_rows: int | None = None) -> list[LabelledCase]:
+    """The labelled transactions of a simulator-format file (.parquet/.csv/.jsonl), in time
+    order. ``HistoryFileError`` names the first bad row; ``HistoryTooLong`` stops reading as
+    soon as the file passes ``max_rows``."""
+    from paytrust.simulator import read_file  # the simulator is only needed for files
+
+    cases: list[LabelledCase] = []
+    try:
+        for row in read_file(path):
+            if max_rows is not None and len(cases) >= max_rows:
+                raise HistoryTooLong(max_rows)
+            problem = _field_problem(row.transaction) or (
+                None if row.typology is None or isinstance(row.typology, str)
+                else f"typology must be text, not {row.typology!r}")
+            if problem:
+                raise HistoryFileError(f"row {len(cases) + 1}: {problem}")
+            cases.append(LabelledCase(row.transaction, bool(row.is_fraud), row.typology))
+    except (ValueError, KeyError, TypeError, AttributeError, OSError, pa.ArrowException) as error:
+        if isinstance(error, HistoryFileError):
+            raise
+        raise HistoryFileError(f"row {len(cases) + 1}: {_read_error(error)}") from error
+    if not cases:
+        raise HistoryFileError("the file holds no transactions")
+    return cases_in_time_order(cases)
+
+
 __all__ = [
     "BacktestReport",
+    "HistoryFileError",
+    "HistoryTooLong",
     "LabelledCase",
     "Metrics",
     "cases_in_time_order",
+    "read_history",
     "render_text",
     "run_backtest",
 ]

@@ -12,14 +12,13 @@ traffic needs, on as many machines; they share the durable consumer.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from paytrust.risk.engine.model import ScoringModel
+    from paytrust.risk.service import Contender
 
 _MEDIA_TYPES = {
     ".json": "application/json", ".xml": "application/xml",
@@ -73,71 +72,66 @@ def score(
 def backtest(
     data: Annotated[Path, typer.Option(help="labelled history: simulator .parquet/.csv/.jsonl")],
     ruleset: Annotated[str, typer.Option(
-        help="candidate rule set: a YAML file, 'default' (the shipped pack) or 'active'")],
+        help="candidate rule set: a YAML file, 'default' (the shipped pack), 'active' or a "
+             "saved version NAME@VERSION")],
     model: Annotated[str | None, typer.Option(
         help="candidate model version from the registry ('none': rules only; default: the "
              "champion model)")] = None,
 ) -> None:
     """Replay labelled history through a candidate (rule set + model) and the champion
     (active rule set + champion model), side by side."""
-    from paytrust.risk.backtest import LabelledCase, cases_in_time_order, render_text, run_backtest
-    from paytrust.simulator import read_file
+    from paytrust.risk import service as risk_service
+    from paytrust.risk.backtest import render_text
 
-    champion = _champion()
-    candidate_name, candidate_yaml = _candidate_ruleset(ruleset, champion)
-    candidate_model = champion.model if model is None else _registry_model(model)
-    cases = cases_in_time_order(
-        LabelledCase(row.transaction, row.is_fraud, row.typology) for row in read_file(data)
-    )
-    report = run_backtest(
-        cases, candidate_yaml=candidate_yaml, champion_yaml=champion.ruleset_yaml,
-        candidate_name=_contender_name(candidate_name, candidate_model),
-        champion_name=_contender_name(champion.ruleset_name, champion.model),
-        candidate_model=candidate_model, champion_model=champion.model,
-    )
+    try:
+        cases = risk_service.read_history(data)
+    except risk_service.HistoryFileError as error:
+        raise typer.BadParameter(str(error), param_hint="--data") from error
+    candidate, champion = _contenders(ruleset, model)
+    report = risk_service.compare_contenders(cases, candidate=candidate, champion=champion)
     typer.echo(render_text(report))
 
 
-@dataclass(frozen=True)
-class _Champion:
-    ruleset_name: str
-    ruleset_yaml: str
-    model: ScoringModel | None
-
-
-def _champion() -> _Champion:
-    """The active rule set and champion model of the service's database; the shipped pack
-    and no model when there is none, or no migrated database to ask."""
+def _contenders(ruleset: str, model: str | None) -> tuple[Contender, Contender]:
+    """(candidate, champion) from the service's database; against the shipped pack without
+    a model when there is no migrated database to ask (a file or keyword candidate only)."""
     from sqlalchemy.exc import DBAPIError
 
     from paytrust.config import get_settings
     from paytrust.platform.db import opened_database
+    from paytrust.platform.errors import DomainError
+    from paytrust.platform.identity.cli import cli_failure
     from paytrust.risk import service as risk_service
 
+    from_file = _ruleset_file(ruleset)
     try:
         with opened_database(get_settings().database_url) as database, \
                 database.read_session() as session:
-            active = risk_service.active_ruleset(session)
-            champion, _ = risk_service.serving_models(session)
-            return _Champion(
-                f"{active.name}@{active.version}" if active else "default-pack",
-                active.yaml if active else risk_service.default_pack_yaml(),
-                risk_service.load_model(champion) if champion else None,
-            )
+            champion = risk_service.champion_contender(session)
+            name, text = from_file or risk_service.candidate_ruleset(session, ruleset, champion)
+            chosen = risk_service.candidate_model(session, model, champion)
+            return risk_service.Contender(name, text, chosen), champion
+    except DomainError as error:
+        raise cli_failure(error) from error
     except DBAPIError as error:
+        if model not in (None, "none") or not (from_file or ruleset in ("active", "default")):
+            raise typer.BadParameter("the model registry and saved rule sets need the "
+                                     f"service's database ({type(error.orig).__name__})") from error
         typer.echo(f"no champion in the database ({type(error.orig).__name__}): comparing "
                    "against the shipped rule pack without a model", err=True)
-        return _Champion("default-pack", risk_service.default_pack_yaml(), None)
+    champion = risk_service.default_contender()
+    name, text = from_file or (champion.ruleset_name, champion.ruleset_yaml)
+    return risk_service.Contender(name, text, None), champion
 
 
-def _candidate_ruleset(ruleset: str, champion: _Champion) -> tuple[str, str]:
+def _ruleset_file(ruleset: str) -> tuple[str, str] | None:
+    """(name, YAML) when ``ruleset`` names a rule set file; ``None`` for a keyword or a saved
+    version."""
     from paytrust.risk import service as risk_service
 
-    if ruleset == "active":
-        return champion.ruleset_name, champion.ruleset_yaml
-    if ruleset == "default":
-        return "default-pack", risk_service.default_pack_yaml()
     path = Path(ruleset)
+    if ruleset in ("active", "default") or ("@" in ruleset and not path.is_file()):
+        return None
     if not path.is_file():
         raise typer.BadParameter(f"no file {ruleset!r}", param_hint="--ruleset")
     text = path.read_text("utf-8")
@@ -147,27 +141,6 @@ def _candidate_ruleset(ruleset: str, champion: _Champion) -> tuple[str, str]:
             typer.echo(f"{ruleset}:{error.line}:{error.column}: {error.message}", err=True)
         raise typer.Exit(2)
     return path.name, text
-
-
-def _registry_model(version: str) -> ScoringModel | None:
-    from paytrust.config import get_settings
-    from paytrust.platform.db import opened_database
-    from paytrust.platform.errors import DomainError
-    from paytrust.risk import service as risk_service
-    from paytrust.risk.engine.model import ModelError
-
-    if version == "none":
-        return None
-    with opened_database(get_settings().database_url) as database, \
-            database.read_session() as session:
-        try:
-            return risk_service.load_model(risk_service.get_model_version(session, version))
-        except (DomainError, ModelError) as error:
-            raise typer.BadParameter(str(error), param_hint="--model") from error
-
-
-def _contender_name(ruleset_name: str, model: ScoringModel | None) -> str:
-    return f"{ruleset_name} + {model.version}" if model else ruleset_name
 
 
 def stream(

@@ -6,7 +6,7 @@ The transaction *input* shapes (PayTrust JSON) live in ``paytrust.risk.formats``
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -239,6 +239,79 @@ class RulePrecisionRead(BaseModel):
     fraud: int
     legitimate: int
     precision: float | None
+
+
+ModelStatus = Literal["candidate", "champion", "challenger", "retired"]
+
+
+class ModelVersionRead(BaseModel):
+    """A registered model version with its headline test-period metrics (``None`` where
+    the test period could not measure one, e.g. without fraud)."""
+
+    version: str
+    status: ModelStatus
+    trained_at: datetime
+    promoted_at: datetime | None
+    created_by: str | None
+    comment: str | None
+    auc: float | None
+    auprc: float | None
+    recall_at_half_percent_alerts: float | None = Field(
+        description="share of fraud among the 0.5 % highest-scored transactions")
+    review_threshold: float | None
+    review_precision: float | None
+    review_recall: float | None
+
+
+class ModelVersionList(BaseModel):
+    items: list[ModelVersionRead]
+
+
+class ThresholdMetricsRead(BaseModel):
+    """What the model alone flags at one of the policy's score thresholds."""
+
+    threshold: float
+    precision: float | None = None
+    recall: float | None = None
+    alert_rate: float | None = None
+    fraud_amount_caught: float | None = Field(default=None,
+                                              description="share of the fraud amount")
+
+
+class ModelTrainingRead(BaseModel):
+    """How the model was trained: the time split, its sizes and the learner's parameters."""
+
+    train_rows: int = 0
+    train_fraud: int = 0
+    test_rows: int = 0
+    test_fraud: int = 0
+    train_from: datetime | None = None
+    test_from: datetime | None = None
+    test_until: datetime | None = None
+    trees: int | None = None
+    max_rounds: int | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ModelVersionDetail(ModelVersionRead):
+    fraud_rate: float | None
+    recall_at_alert_rates: dict[str, float | None] = Field(
+        description="recall among the top share of transactions by score, keyed by share")
+    thresholds: dict[str, ThresholdMetricsRead] = Field(
+        description="challenge, review and block")
+    training: ModelTrainingRead | None
+    metrics: dict[str, Any] = Field(description="every metric as training recorded it")
+
+
+class ChallengerChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str | None = Field(max_length=64, description="null stops the challenger")
+
+
+class ServingModelsRead(BaseModel):
+    champion: str | None
+    challenger: str | None
 
 
 def problem_errors(errors: list[BaseModel]) -> list[dict[str, Any]]:

@@ -4,6 +4,19 @@ Other modules use it as ``from paytrust.risk import service as risk_service``.
 """
 
 from paytrust.risk.service.alerts import acknowledge_alert, list_alerts
+from paytrust.risk.service.backtests import (
+    Contender,
+    HistoryFileError,
+    HistoryTooLong,
+    candidate_model,
+    candidate_ruleset,
+    champion_contender,
+    choose_contenders,
+    compare_contenders,
+    default_contender,
+    read_history,
+    saved_ruleset_versions,
+)
 from paytrust.risk.service.lists import (
     active_list_rows,
     add_list_entry,
@@ -15,6 +28,8 @@ from paytrust.risk.service.models import (
     get_model_version,
     list_model_versions,
     load_model,
+    model_version_detail,
+    model_version_read,
     next_model_version,
     promote_model,
     save_model_version,
@@ -45,14 +60,23 @@ from paytrust.risk.service.transactions import (
 )
 
 __all__ = [
+    "Contender",
     "EngineInputs",
+    "HistoryFileError",
+    "HistoryTooLong",
     "acknowledge_alert",
     "activate_ruleset_version",
     "active_list_rows",
     "active_ruleset",
     "add_list_entry",
+    "candidate_model",
+    "candidate_ruleset",
+    "champion_contender",
     "change_stamp",
+    "choose_contenders",
+    "compare_contenders",
     "decision_counts",
+    "default_contender",
     "default_pack_yaml",
     "diff_ruleset_versions",
     "engine_inputs",
@@ -66,8 +90,11 @@ __all__ = [
     "list_ruleset_versions",
     "list_rulesets",
     "load_model",
+    "model_version_detail",
+    "model_version_read",
     "next_model_version",
     "promote_model",
+    "read_history",
     "recent_answers",
     "recent_decisions",
     "record_outcome",
@@ -78,6 +105,7 @@ __all__ = [
     "rules_of",
     "save_model_version",
     "save_ruleset_version",
+    "saved_ruleset_versions",
     "serving_models",
     "set_challenger",
     "try_expression",

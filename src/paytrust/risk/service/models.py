@@ -8,6 +8,7 @@ model stamp is part of the change stamp, so other processes notice within second
 
 from __future__ import annotations
 
+import math
 import zlib
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,12 @@ from paytrust.risk.engine.lightgbm_model import LightGBMScoringModel
 from paytrust.risk.engine.model import ModelError
 from paytrust.risk.events import ModelsChanged
 from paytrust.risk.models import RiskModelVersion
+from paytrust.risk.schemas import (
+    ModelTrainingRead,
+    ModelVersionDetail,
+    ModelVersionRead,
+    ThresholdMetricsRead,
+)
 
 CANDIDATE, CHAMPION, CHALLENGER, RETIRED = "candidate", "champion", "challenger", "retired"
 
@@ -136,3 +143,57 @@ def _announce(session: Session) -> None:
 def models_stamp(session: Session) -> str:
     champion, challenger = serving_models(session)
     return f"{champion.version if champion else '-'}/{challenger.version if challenger else '-'}"
+
+
+def _finite(value: Any) -> float | None:
+    """A metric as a number, ``None`` when missing or unmeasured (NaN has no JSON)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _without_nan(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nan(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nan(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _summary(row: RiskModelVersion) -> dict[str, Any]:
+    metrics = row.metrics or {}
+    review = metrics.get("at_review") or {}
+    return {
+        "version": row.version, "status": row.status, "trained_at": row.trained_at,
+        "promoted_at": row.promoted_at, "created_by": row.created_by, "comment": row.comment,
+        "auc": _finite(metrics.get("auc")), "auprc": _finite(metrics.get("auprc")),
+        "recall_at_half_percent_alerts": _finite(metrics.get("recall_at_0.5%_alerts")),
+        "review_threshold": _finite(review.get("threshold")),
+        "review_precision": _finite(review.get("precision")),
+        "review_recall": _finite(review.get("recall")),
+    }
+
+
+def model_version_read(row: RiskModelVersion) -> ModelVersionRead:
+    """A registry row with its headline metrics, as the API and the console show it."""
+    return ModelVersionRead(**_summary(row))
+
+
+def model_version_detail(row: RiskModelVersion) -> ModelVersionDetail:
+    """A registry row with every metric, the threshold table and how it was trained."""
+    metrics: dict[str, Any] = _without_nan(row.metrics or {})
+    training = metrics.get("training")
+    return ModelVersionDetail(
+        **_summary(row), fraud_rate=_finite(metrics.get("fraud_rate")),
+        recall_at_alert_rates={
+            key.removeprefix("recall_at_").removesuffix("_alerts"): _finite(value)
+            for key, value in metrics.items() if key.startswith("recall_at_")},
+        thresholds={key.removeprefix("at_"): ThresholdMetricsRead.model_validate(value)
+                    for key, value in metrics.items()
+                    if key.startswith("at_") and isinstance(value, dict)},
+        training=ModelTrainingRead.model_validate(training)
+        if isinstance(training, dict) else None,
+        metrics=metrics,
+    )
