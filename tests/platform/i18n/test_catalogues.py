@@ -61,7 +61,8 @@ def _registered_keys() -> set[str]:
     keys |= {f"role.{role}" for role in Role}
     keys |= {f"decision.{d}" for d in ("approve", "challenge", "review", "block")}
     keys |= {f"risk.notice.{n}" for n in (*risk_views.rules.NOTICES, *risk_views.lists.NOTICES,
-                                          "acknowledged")}
+                                          *risk_views.modelling.NOTICES, "acknowledged")}
+    keys |= {f"risk.models.status.{s}" for s in risk_views.modelling.STATUSES}
     keys |= {f"risk.list_kind.{k}" for k in ListKind}
     keys |= {f"risk.list_action.{a}" for a in ListAction}
     keys |= {f"risk.alert_status.{s}" for s in AlertStatus}

@@ -5,6 +5,10 @@ Other modules use it as ``from paytrust.risk import service as risk_service``.
 
 from paytrust.risk.service.alerts import acknowledge_alert, list_alerts
 from paytrust.risk.service.backtests import (
+    ACTIVE_RULESET,
+    CHAMPION_MODEL,
+    DEFAULT_RULESET,
+    NO_MODEL,
     Contender,
     HistoryFileError,
     HistoryTooLong,
@@ -60,6 +64,10 @@ from paytrust.risk.service.transactions import (
 )
 
 __all__ = [
+    "ACTIVE_RULESET",
+    "CHAMPION_MODEL",
+    "DEFAULT_RULESET",
+    "NO_MODEL",
     "Contender",
     "EngineInputs",
     "HistoryFileError",

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from paytrust.console.templating import add_template_directory
 from paytrust.platform.identity.deps import api_router
-from paytrust.risk.views import lists, modelling, queues, rules
+from paytrust.risk.views import backtest, lists, modelling, queues, rules
 
 add_template_directory(Path(__file__).resolve().parents[1] / "templates")
 
 router = api_router()
-for _page_router in (rules.router, lists.router, queues.router, modelling.router):
+for _page_router in (rules.router, lists.router, queues.router, modelling.router,
+                     backtest.router):
     router.include_router(_page_router)
 
 __all__ = ["router"]
