@@ -10,8 +10,17 @@ import yaml
 from typer.testing import CliRunner
 
 from paytrust.cli import app as cli
+from paytrust.platform.db import Database
+from paytrust.platform.errors import NotFound
 from paytrust.risk import service as risk_service
-from paytrust.risk.backtest import LabelledCase, Metrics, run_backtest
+from paytrust.risk.backtest import (
+    HistoryFileError,
+    HistoryTooLong,
+    LabelledCase,
+    Metrics,
+    read_history,
+    run_backtest,
+)
 from paytrust.risk.engine.transaction import Channel, Transaction, TransactionType
 from paytrust.simulator import SimulationConfig, simulate, write_file
 from paytrust.simulator.config import DEFAULT_RATES
@@ -114,3 +123,58 @@ def test_backtest_command_reports_rule_errors_with_line_and_column(tmp_path: Pat
     result = CliRunner().invoke(cli, ["backtest", "--data", str(data), "--ruleset", str(candidate)])
     assert result.exit_code == 2
     assert "broken.yaml:6:11: unknown name" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_history_files_are_read_back_in_time_order(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"history{suffix}"
+    written = write_file(SimulationConfig(customers=30, days=2, seed=2), path)
+    cases = read_history(path)
+    assert len(cases) == written
+    times = [case.transaction.occurred_at for case in cases]
+    assert times == sorted(times)
+    with pytest.raises(HistoryTooLong):
+        read_history(path, max_rows=written - 1)
+
+
+def test_a_history_row_with_a_naive_time_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    write_file(SimulationConfig(customers=20, days=1, seed=2), path)
+    lines = path.read_bytes().splitlines()
+    lines[2] = lines[2].replace(b'Z"', b'"', 1)  # the first timestamp loses its zone
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(HistoryFileError, match="row 3: occurred_at has no time zone"):
+        read_history(path)
+
+
+def test_contenders_are_chosen_by_name(database: Database) -> None:
+    with database.session_scope() as session:
+        risk_service.save_ruleset_version(
+            session, actor="user:ana", name="test", yaml_text=BIG_AMOUNT_RULES, comment=None,
+            now=datetime.now(UTC), activate=True)
+    with database.read_session() as session:
+        candidate, champion = risk_service.choose_contenders(session, ruleset="default",
+                                                             model="none")
+        saved, _ = risk_service.choose_contenders(session, ruleset="test@1", model=None)
+        with pytest.raises(NotFound) as missing:
+            risk_service.choose_contenders(session, ruleset="active", model="no-such-model")
+    assert (champion.name, candidate.name, saved.name) == ("test@1", "default-pack", "test@1")
+    assert saved.ruleset_yaml == BIG_AMOUNT_RULES
+    assert missing.value.field == "model"
+
+
+def test_backtest_command_takes_a_saved_rule_set_version(
+    configured: None, database: Database, tmp_path: Path,
+) -> None:
+    with database.session_scope() as session:
+        risk_service.save_ruleset_version(
+            session, actor="user:ana", name="test", yaml_text=BIG_AMOUNT_RULES, comment=None,
+            now=datetime.now(UTC))
+    data = tmp_path / "history.parquet"
+    write_file(SimulationConfig(customers=50, days=1, seed=8), data)
+    result = CliRunner().invoke(cli, ["backtest", "--data", str(data), "--ruleset", "test@1"])
+    assert result.exit_code == 0, result.output
+    assert "| metric | test@1 | default-pack |" in result.output
+    missing = CliRunner().invoke(cli, ["backtest", "--data", str(data), "--ruleset", "test@7"])
+    assert missing.exit_code == 2
+    assert "has no version 7" in missing.output
