@@ -4,14 +4,20 @@ files and choices are explained on the page."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
+from typing import Any
 
+import anyio
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
 
 from paytrust.platform.db import Database, utcnow
+from paytrust.platform.identity.deps import SESSION_COOKIE
 from paytrust.platform.identity.permissions import Role
 from paytrust.risk import service as risk_service
 from paytrust.risk.training import TrainedModel
@@ -19,7 +25,7 @@ from paytrust.risk.views import backtest as backtest_view
 from paytrust.simulator import SimulationConfig, write_file
 from paytrust.simulator.config import DEFAULT_RATES
 from tests.console._pages import HTML, csrf_from
-from tests.platform.identity.factories import sign_in
+from tests.platform.identity.factories import make_user, session_token_for, sign_in
 
 BACKTEST = "/console/risk/backtest"
 
@@ -161,3 +167,47 @@ def test_a_role_without_backtest_permission_is_refused(
     refused = client.post(BACKTEST, headers=HTML, data={"csrf_token": token},
                           files={"history": (path.name, path.read_bytes())})
     assert refused.status_code == 403
+
+
+@pytest.mark.anyio
+async def test_the_server_keeps_answering_while_a_backtest_replays(
+    app: FastAPI, session: Session, history: tuple[Path, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The replay is held in the middle until another page has been served: were it run on
+    the event loop, that page could only be served after the replay ended."""
+    started, release, replayed = threading.Event(), threading.Event(), threading.Event()
+    replay = risk_service.compare_contenders
+
+    def held_replay(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        release.wait(timeout=10)
+        try:
+            return replay(*args, **kwargs)
+        finally:
+            replayed.set()
+
+    monkeypatch.setattr(risk_service, "compare_contenders", held_replay)
+    user, _ = make_user(session, roles=[Role.RISK_ANALYST])
+    cookies = {SESSION_COOKIE: session_token_for(session, user)}
+    session.commit()
+    path, _ = history
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), cookies=cookies,
+                                 base_url="http://console.test", headers=HTML) as client:
+        form = await client.get(BACKTEST)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+
+        async def run() -> None:
+            answer = await client.post(BACKTEST, data={"csrf_token": token.group(1)},
+                                       files={"history": (path.name, path.read_bytes())})
+            assert "data-backtest-report" in answer.text
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run)
+            await anyio.to_thread.run_sync(started.wait, 10)
+            other = await client.get("/console/risk/models")
+            served_during_replay = not replayed.is_set()
+            release.set()
+    assert other.status_code == 200
+    assert served_during_replay
