@@ -7,7 +7,7 @@ import time
 import pyotp
 import pytest
 
-from paytrust.demo.seed import seed_demo_organisation
+from paytrust.demo.seed import seed_demo_model, seed_demo_organisation
 from paytrust.platform.db import Database
 from paytrust.platform.errors import Unauthenticated
 from paytrust.platform.identity import service as identity_service
@@ -42,3 +42,14 @@ def test_seeding_again_keeps_people_and_replaces_the_demo_key(database: Database
         with pytest.raises(Unauthenticated):
             identity_service.authenticate_api_key(session, first.api_key)
         identity_service.authenticate_api_key(session, second.api_key)
+
+
+def test_the_demo_trains_and_promotes_a_model_once(database: Database) -> None:
+    version = seed_demo_model(database)
+    assert version is not None
+    with database.read_session() as session:
+        champion, _ = risk_service.serving_models(session)
+        assert champion is not None
+        assert champion.version == version
+        assert champion.metrics["auc"] > 0.8  # measured on later simulated days
+    assert seed_demo_model(database) is None  # a champion exists: nothing more to do

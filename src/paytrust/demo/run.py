@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import uvicorn
 
 from paytrust.app import create_app
 from paytrust.config import Settings
-from paytrust.demo.seed import DemoOrganisation, seed_demo_organisation
+from paytrust.demo.seed import DemoOrganisation, seed_demo_model, seed_demo_organisation
 from paytrust.platform import migrate
 from paytrust.platform.db import Database
 
@@ -68,6 +69,20 @@ def _start_traffic(options: DemoOptions, api_key: str, stop: threading.Event) ->
     return thread
 
 
+def _train_model_in_background(database: Database) -> None:
+    def train() -> None:
+        try:
+            version = seed_demo_model(database)
+        except Exception:  # the demo goes on scoring on rules
+            logging.getLogger(__name__).exception("training the demo model failed")
+            return
+        if version is not None:
+            typer.echo(f"model {version} trained on simulated history and promoted: payments "
+                       "are now scored by rules and the model (console: Risk > Models)")
+
+    threading.Thread(target=train, name="demo-model", daemon=True).start()
+
+
 def run_demo(options: DemoOptions, started_at: float) -> None:
     settings = demo_settings(options)
     migrate.upgrade(settings.database_url)
@@ -86,6 +101,7 @@ def run_demo(options: DemoOptions, started_at: float) -> None:
         typer.echo(_banner(options, organisation, time.perf_counter() - started_at))
         if options.rate > 0:
             _start_traffic(options, organisation.api_key, stop)
+        _train_model_in_background(database)
 
     threading.Thread(target=announce_when_ready, daemon=True).start()
     try:

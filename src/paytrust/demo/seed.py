@@ -1,4 +1,5 @@
-"""The demo organisation: one user per role, an integrator API key, the default rule pack.
+"""The demo organisation: one user per role, an integrator API key, the default rule pack and
+a champion model trained on simulated history.
 
 Seeding goes through each module's service, like any other caller, and is idempotent: a second
 ``paytrust demo`` on the same database keeps what is there and only issues a fresh API key.
@@ -16,6 +17,7 @@ import pyotp
 from sqlalchemy.orm import Session
 
 from paytrust.config import get_settings
+from paytrust.platform.db import Database
 from paytrust.platform.identity import service as identity_service
 from paytrust.platform.identity.permissions import Role, api_key_scopes
 from paytrust.risk import service as risk_service
@@ -101,3 +103,30 @@ def seed_demo_organisation(session: Session) -> DemoOrganisation:
     users = tuple(_ensure_user(session, *person) for person in DEMO_PEOPLE)
     _ensure_rules(session)
     return DemoOrganisation(users=users, api_key=_fresh_api_key(session))
+
+
+def seed_demo_model(database: Database) -> str | None:
+    """Train a model on simulated history and promote it, unless a champion exists.
+
+    Takes some seconds of CPU, so the demo runs it beside the server once it is up; the
+    scorers pick the champion up when the promotion commits. Returns the new version.
+    """
+    from paytrust.risk.training import Example, replay_features, time_split, train_model
+    from paytrust.simulator import SimulationConfig, simulate
+
+    with database.read_session() as session:
+        champion, _ = risk_service.serving_models(session)
+        if champion is not None:
+            return None
+        version = risk_service.next_model_version(session, datetime.now(UTC))
+    history = [Example(row.transaction, row.is_fraud, row.typology)
+               for row in simulate(SimulationConfig(customers=800, days=30, seed=20_260_101))]
+    train, test = time_split(replay_features(history), train_fraction=0.7)
+    trained = train_model(train, test, version=version)
+    with database.session_scope() as session:
+        now = datetime.now(UTC)
+        risk_service.save_model_version(
+            session, actor=DEMO_ACTOR, model=trained.model, metrics=trained.metrics, now=now,
+            comment=f"demo: trained on {len(history):,} simulated transactions")
+        risk_service.promote_model(session, actor=DEMO_ACTOR, version=version, now=now)
+    return version

@@ -47,6 +47,11 @@ class DayContext:
         candidates = np.flatnonzero((held_cny >= minimum_cny) & ~c.dormant)
         return int(self.rng.choice(candidates)) if len(candidates) else None
 
+    def awake_customer(self) -> int:
+        """A random customer who is not dormant (a dormant one must stay silent until it
+        wakes as its own scenario)."""
+        return int(self.rng.choice(np.flatnonzero(~self.world.customers.dormant)))
+
     def stranger(self, of: int) -> int:
         """A customer who is not one of ``of``'s usual contacts: a new payee for them."""
         c = self.world.customers
@@ -112,8 +117,10 @@ def _record(
         "device_id": c.device[cust],
         "ip": f"{c.ip_prefix[cust]}{int(ctx.rng.integers(2, 250))}",
         "country": c.country[cust],
-        "latitude": float(c.latitude[cust]),
-        "longitude": float(c.longitude[cust]),
+        # Jittered like background payments (background.py): an exact home point would make
+        # "moved 0 km since the last payment" a label leak no real data has.
+        "latitude": float(c.latitude[cust] + ctx.rng.normal(0, 0.03)),
+        "longitude": float(c.longitude[cust] + ctx.rng.normal(0, 0.03)),
         "_time": at,
         "_cust": cust,
         "is_fraud": True,
@@ -265,8 +272,7 @@ def card_testing(ctx: DayContext) -> list[Record]:
 
 def money_mule(ctx: DayContext) -> list[Record]:
     """Many senders pay one account (fan-in), which cashes out at an agent soon after."""
-    c = ctx.world.customers
-    mule = int(ctx.rng.integers(len(c)))
+    mule = ctx.awake_customer()
     sid, start = ctx.scenario_id("money_mule"), ctx.at(0, 14)
     window = ctx.world.config.mule_cash_out_window_hours * HOUR
     records, received = [], 0
@@ -311,8 +317,7 @@ def money_mule(ctx: DayContext) -> list[Record]:
 
 def structuring(ctx: DayContext) -> list[Record]:
     """Cash deposits each just below the reporting threshold."""
-    c = ctx.world.customers
-    customer = int(ctx.rng.integers(len(c)))
+    customer = ctx.awake_customer()
     sid = ctx.scenario_id("structuring")
     threshold_cny = ctx.world.config.reporting_threshold_minor / 100.0
     agents = ctx.world.agent_ids

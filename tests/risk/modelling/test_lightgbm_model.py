@@ -50,11 +50,22 @@ def test_probabilities_equal_lightgbm_s_own(model: LightGBMScoringModel) -> None
                        rtol=0, atol=1e-12)
 
 
-def test_contributions_sum_exactly_to_the_raw_score(model: LightGBMScoringModel) -> None:
+def test_contributions_sum_exactly_to_the_raw_score() -> None:
+    model = _synthetic_model()
+    model.explain_from = 0.0  # explain every row
     rows = _rows()
     output = model.predict(rows)
     raw = model.booster.predict(rows, raw_score=True)
     assert np.allclose(output.contributions.sum(axis=1) + model.bias, raw, atol=1e-9)
+
+
+def test_only_rows_worth_explaining_get_contributions(model: LightGBMScoringModel) -> None:
+    rows = _rows()
+    output = model.predict(rows)
+    explained = np.abs(output.contributions).sum(axis=1) > 0
+    assert explained.any()
+    assert not explained.all()
+    assert np.array_equal(explained, output.probabilities >= model.explain_from)
 
 
 def test_the_feature_that_decides_gets_the_credit(model: LightGBMScoringModel) -> None:

@@ -7,7 +7,8 @@ a leaf, each split moves the node value from the parent's to the child's, and th
 credited to the split's feature. A leaf's vector of credits sums to its value minus the
 root's, so a row's contributions are exact (they sum to its raw score minus the bias).
 Scoring is one ``pred_leaf`` call: the raw score and the contributions are both sums over
-the row's leaves of numbers computed at load time.
+the row's leaves of numbers computed at load time (contributions only for rows scoring at
+least ``EXPLAIN_FROM``).
 
 The serialised form (``to_text`` / ``from_text``) is a small JSON envelope — version,
 feature order, category codes, a SHA-256 of the model — around LightGBM's own text model.
@@ -28,6 +29,9 @@ import orjson
 from paytrust.risk.engine.model import FloatArray, ModelError, ModelOutput
 
 _FORMAT = "paytrust-lightgbm/1"
+# Attributions cost more than the prediction itself; most payments score near zero and are
+# explained by that score alone, so only rows at or above this probability get them.
+EXPLAIN_FROM = 0.05
 
 
 class LightGBMScoringModel:
@@ -37,11 +41,14 @@ class LightGBMScoringModel:
         version: str,
         feature_names: Sequence[str],
         categories: Mapping[str, Mapping[str, float]] | None = None,
+        *,
+        explain_from: float = EXPLAIN_FROM,
     ) -> None:
         if booster.num_feature() != len(feature_names):
             raise ModelError(f"model {version}: the booster has {booster.num_feature()} "
                              f"features, the envelope names {len(feature_names)}")
         self._booster = booster
+        self.explain_from = explain_from
         self._version = version
         self._feature_names = tuple(feature_names)
         self._categories = {name: dict(codes) for name, codes in (categories or {}).items()}
@@ -65,10 +72,14 @@ class LightGBMScoringModel:
         return self._booster
 
     def predict(self, rows: FloatArray) -> ModelOutput:
+        """Probabilities, and contributions for the rows worth explaining (the others'
+        stay zero: their reason is the low score itself)."""
         leaves = self._leaves(rows)
-        raw = self._leaf_values[leaves].sum(axis=1)
-        contributions = np.stack([self._leaf_credits[row].sum(axis=0) for row in leaves])
-        return ModelOutput(1.0 / (1.0 + np.exp(-raw)), contributions)
+        probabilities = 1.0 / (1.0 + np.exp(-self._leaf_values[leaves].sum(axis=1)))
+        contributions = np.zeros((len(rows), len(self._feature_names)))
+        for row in np.flatnonzero(probabilities >= self.explain_from):
+            contributions[row] = self._leaf_credits[leaves[row]].sum(axis=0)
+        return ModelOutput(probabilities, contributions)
 
     def _leaves(self, rows: FloatArray) -> np.ndarray[Any, np.dtype[np.intp]]:
         """Global leaf numbers, shape (rows, trees)."""
