@@ -211,3 +211,16 @@ async def test_the_server_keeps_answering_while_a_backtest_replays(
             release.set()
     assert other.status_code == 200
     assert served_during_replay
+
+
+def test_a_backtest_beyond_the_concurrent_limit_is_refused_not_queued(
+    analyst: TestClient, history: tuple[Path, int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(backtest_view, "_replay_slots", threading.BoundedSemaphore(1))
+    backtest_view._replay_slots.acquire()  # another backtest holds the only slot
+    path, _ = history
+    page = _upload(analyst, path.name, path.read_bytes())
+    assert page.status_code == 503
+    assert 'data-refusal="risk.backtest.busy"' in page.text
+    backtest_view._replay_slots.release()
+    assert _upload(analyst, path.name, path.read_bytes()).status_code == 200

@@ -10,6 +10,7 @@ draws the page).
 from __future__ import annotations
 
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,6 +36,10 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 500_000
 HISTORY_SUFFIXES = frozenset({".parquet", ".csv", ".jsonl", ".ndjson"})
 COPY_CHUNK = 1024 * 1024
+# Each replay takes a core for as long as it runs; more at once would only slow them all and
+# starve live scoring in the same process.
+MAX_CONCURRENT_REPLAYS = 2
+_replay_slots = threading.BoundedSemaphore(MAX_CONCURRENT_REPLAYS)
 
 
 @dataclass
@@ -107,6 +112,18 @@ def run_backtest(
     ruleset: Annotated[str, Form(max_length=120)] = risk_service.ACTIVE_RULESET,
     model: Annotated[str, Form(max_length=64)] = risk_service.CHAMPION_MODEL,
     history: UploadFile | None = None,
+) -> Response:
+    if not _replay_slots.acquire(blocking=False):
+        busy = Refusal("risk.backtest.busy", 503, {"count": MAX_CONCURRENT_REPLAYS})
+        return _page(request, ruleset=ruleset, model=model, refusal=busy)
+    try:
+        return _replayed(request, history, ruleset=ruleset, model=model)
+    finally:
+        _replay_slots.release()
+
+
+def _replayed(
+    request: Request, history: UploadFile | None, *, ruleset: str, model: str
 ) -> Response:
     try:
         cases = _history(history)
