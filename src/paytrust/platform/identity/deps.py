@@ -95,8 +95,9 @@ def require(permission: str) -> Any:
     return Depends(check_permission)
 
 
-def _public() -> None:
-    """Marks a route that needs no caller (sign-in, health, static assets)."""
+async def _public() -> None:
+    """Marks a route that needs no caller (sign-in, health, static assets). ``async`` so
+    FastAPI calls it on the event loop: a plain ``def`` costs every request a thread hop."""
 
 
 setattr(_public, PUBLIC_ATTR, True)
