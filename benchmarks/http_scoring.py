@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import cProfile
 import itertools
+import math
 import os
 import re
 import signal
@@ -62,6 +63,7 @@ from paytrust.simulator.sender import live_transactions
 HOST = "127.0.0.1"
 REDIS_URL = "redis://127.0.0.1:6379/15"
 BATCH_SIZE = 100
+REPLY_TIMEOUT_S = 120.0  # a batch waits behind 31 others; a hung server fails the run
 POOL_SIZE = 50_000  # distinct simulated transactions; reused with fresh ids when exhausted
 ECHO_PATH, AUTH_ECHO_PATH = "/bench/echo", "/bench/echo-authenticated"
 SINGLE_PATH, BATCH_PATH = "/api/v1/transactions", "/api/v1/transactions:batch"
@@ -117,11 +119,12 @@ async def _raw_post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                     headers: bytes, path: str, body: bytes) -> int:
     writer.write(b"POST %s HTTP/1.1\r\n%sContent-Length: %d\r\n\r\n%s"
                  % (path.encode(), headers, len(body), body))
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = _CONTENT_LENGTH.search(head)
-    if length is None:
-        raise RuntimeError(f"answer without Content-Length: {head[:200]!r}")
-    await reader.readexactly(int(length.group(1)))
+    async with asyncio.timeout(REPLY_TIMEOUT_S):
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = _CONTENT_LENGTH.search(head)
+        if length is None:
+            raise RuntimeError(f"answer without Content-Length: {head[:200]!r}")
+        await reader.readexactly(int(length.group(1)))
     return int(head[9:12])
 
 
@@ -146,7 +149,7 @@ async def httpx_posters(port: int, api_key: str, count: int
                         ) -> AsyncIterator[list[Post]]:
     limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
     async with httpx.AsyncClient(
-        base_url=f"http://{HOST}:{port}", limits=limits, timeout=30,
+        base_url=f"http://{HOST}:{port}", limits=limits, timeout=REPLY_TIMEOUT_S,
         headers={"x-api-key": api_key, "content-type": "application/json"},
     ) as client:
 
@@ -163,6 +166,7 @@ class Measured:
     non_200: int = 0
     latencies_s: list[float] = field(default_factory=list)
     scored_ok: int = 0  # every transaction answered 200, warm-up included (recorder check)
+    server_cpu_s: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -191,11 +195,32 @@ async def _keep_posting(post: Post, load: Load, measure_at: float, stop_at: floa
         out.latencies_s.append(ended - started)
 
 
-async def run_load(posters: list[Post], load: Load, warmup_s: float,
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid``, all threads (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _sample_server_cpu(pid: int, measure_at: float, stop_at: float, out: Measured
+                             ) -> None:
+    """The server's CPU over the measured window: unlike rates, it hardly moves when other
+    processes share the cores."""
+    await asyncio.sleep(measure_at - time.perf_counter())
+    started = process_cpu_s(pid)
+    await asyncio.sleep(stop_at - time.perf_counter())
+    out.server_cpu_s = process_cpu_s(pid) - started
+
+
+async def run_load(posters: list[Post], load: Load, server_pid: int, warmup_s: float,
                    duration_s: float) -> Measured:
     out = Measured()
     measure_at = time.perf_counter() + warmup_s
-    await asyncio.gather(*(_keep_posting(post, load, measure_at, measure_at + duration_s, out)
+    stop_at = measure_at + duration_s
+    await asyncio.gather(_sample_server_cpu(server_pid, measure_at, stop_at, out),
+                         *(_keep_posting(post, load, measure_at, stop_at, out)
                            for post in posters))
     return out
 
@@ -311,6 +336,12 @@ class Row:
     def transactions_per_s(self) -> float:
         return self.measured.transactions / self.duration_s
 
+    @property
+    def server_cpu_us(self) -> float:
+        """Server CPU per transaction (per request for the echo rows)."""
+        done = self.measured.transactions or self.measured.requests
+        return self.measured.server_cpu_s / done * 1e6 if done else float("nan")
+
     def percentile_ms(self, q: float) -> float:
         ordered = sorted(self.measured.latencies_s)
         if not ordered:
@@ -333,7 +364,8 @@ async def measure(server: Server, api_key: str, loads: list[Load], options: Opti
     rows = []
     async with open_posters(server.port, api_key, options.connections) as posters:
         for load in loads:
-            measured = await run_load(posters, load, options.warmup_s, options.duration_s)
+            measured = await run_load(posters, load, server.process.pid, options.warmup_s,
+                                      options.duration_s)
             rows.append(Row(load, measured, options.duration_s))
     return rows
 
@@ -366,20 +398,36 @@ def run_server_rows(store: str, database_path: Path, api_key: str, source: Itera
     return rows, note
 
 
+def _number(value: float, digits: int = 0) -> str:
+    return "-" if math.isnan(value) else f"{value:,.{digits}f}"
+
+
 def render(rows: list[Row]) -> str:
     echo = rows[0].requests_per_s
     lines = ["| endpoint | state store | requests/s | tx/s | p50 ms | p99 ms | ratio vs echo "
-             "| non-200 |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| server CPU us/tx | non-200 |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         scoring = row.load.path in (SINGLE_PATH, BATCH_PATH)
         throughput = row.transactions_per_s if scoring else row.requests_per_s
         lines.append(
             f"| {row.load.label} | {row.load.store} | {row.requests_per_s:,.0f} | "
             f"{f'{row.transactions_per_s:,.0f}' if scoring else '-'} | "
-            f"{row.percentile_ms(0.5):.1f} | {row.percentile_ms(0.99):.1f} | "
-            f"{throughput / echo:.2f} | {row.measured.non_200} |"
+            f"{_number(row.percentile_ms(0.5), 1)} | {_number(row.percentile_ms(0.99), 1)} | "
+            f"{throughput / echo:.2f} | {_number(row.server_cpu_us)} | "
+            f"{row.measured.non_200} |"
         )
     return "\n".join(lines)
+
+
+def verdict(rows: list[Row]) -> str:
+    """The issue's targets for single-transaction scoring."""
+    echo = rows[0].requests_per_s
+    return "; ".join(
+        f"score one, {row.load.store}: ratio {row.requests_per_s / echo:.2f} "
+        f"{'>=' if row.requests_per_s >= 0.6 * echo else '<'} 0.6, "
+        f"p99 {row.percentile_ms(0.99):.0f} ms {'<=' if row.percentile_ms(0.99) <= 25 else '>'} 25"
+        for row in rows if row.load.path == SINGLE_PATH
+    )
 
 
 def prepare_database(workdir: Path) -> tuple[Path, str]:
@@ -423,7 +471,8 @@ def main() -> None:
         if "Redis" in stores:
             flush_redis()
     print(render(rows))
-    print(f"\n{args.connections} connections, {args.client} client, {args.warmup:g} s warm-up "
+    print(f"\nTargets: {verdict(rows)}.")
+    print(f"{args.connections} connections, {args.client} client, {args.warmup:g} s warm-up "
           f"+ {args.duration:g} s per row; loopback, one uvicorn worker.")
     if "Redis" not in stores:
         print("(Redis rows skipped: nothing answers on 127.0.0.1:6379)")
