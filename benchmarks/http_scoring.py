@@ -12,15 +12,23 @@ this benchmark's server (public, then behind the scoring API key to show what au
 engine and the recorder do real work); ``POST /api/v1/transactions:batch`` with 100; and the
 two scoring rows again with the Redis state store (db 15, flushed) when Redis answers on
 127.0.0.1:6379. "ratio vs echo" is tx/s over the public echo's requests/s (the issue's
-targets for single scoring: >= 0.6 and p99 <= 25 ms). After the table: whether every
+targets for single scoring: >= 0.6 and p99 <= 25 ms). "server CPU us/tx" is the server
+process's CPU (all threads, from /proc) over the measured window per transaction: on shared
+cores it moves far less than the rates do. After the table: the targets, whether every
 answered transaction was recorded in SQLite, and any error lines the server logged.
 
     PYTHONPATH=src python benchmarks/http_scoring.py [--duration 10] [--connections 32]
         [--warmup 2] [--client raw|httpx] [--profile DIR]
 
-``--client raw`` (default) speaks HTTP/1.1 over asyncio streams: on a 2-core machine the
-client shares the CPU with the server and httpx costs several times more per request, so it
-caps the measured rate. ``--profile DIR`` writes a cProfile of each server's event loop.
+Batch rows need ``--duration`` well above a batch's latency (32 x 100 transactions in
+flight), or they show no completed request. ``--profile DIR`` writes a cProfile of each
+server's event loop (the recorder's thread is not in it).
+
+The load client (uvloop) defaults to ``--client raw``: HTTP/1.1 with keep-alive over asyncio
+streams, about 30-40 us of client CPU per request against about 120 us of server CPU per
+echo. httpx costs so much more per request that it caps the echo row at about 200 requests/s
+on a 2-core machine (measured: 186 against 3,100 for raw in the same conditions), which
+would make every ratio meaningless.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ import httpx
 import orjson
 import redis
 import uvicorn
+import uvloop
 from fastapi import FastAPI, Request, Response
 
 from paytrust.app import create_app, enforce_access_markers
@@ -167,6 +176,7 @@ class Measured:
     latencies_s: list[float] = field(default_factory=list)
     scored_ok: int = 0  # every transaction answered 200, warm-up included (recorder check)
     server_cpu_s: float = float("nan")
+    client_cpu_s: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -204,14 +214,15 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _sample_server_cpu(pid: int, measure_at: float, stop_at: float, out: Measured
-                             ) -> None:
-    """The server's CPU over the measured window: unlike rates, it hardly moves when other
-    processes share the cores."""
+async def _sample_cpu(server_pid: int, measure_at: float, stop_at: float, out: Measured
+                      ) -> None:
+    """Server and client CPU over the measured window: unlike rates, CPU per request hardly
+    moves when other processes share the cores."""
     await asyncio.sleep(measure_at - time.perf_counter())
-    started = process_cpu_s(pid)
+    server_started, client_started = process_cpu_s(server_pid), time.process_time()
     await asyncio.sleep(stop_at - time.perf_counter())
-    out.server_cpu_s = process_cpu_s(pid) - started
+    out.server_cpu_s = process_cpu_s(server_pid) - server_started
+    out.client_cpu_s = time.process_time() - client_started
 
 
 async def run_load(posters: list[Post], load: Load, server_pid: int, warmup_s: float,
@@ -219,7 +230,7 @@ async def run_load(posters: list[Post], load: Load, server_pid: int, warmup_s: f
     out = Measured()
     measure_at = time.perf_counter() + warmup_s
     stop_at = measure_at + duration_s
-    await asyncio.gather(_sample_server_cpu(server_pid, measure_at, stop_at, out),
+    await asyncio.gather(_sample_cpu(server_pid, measure_at, stop_at, out),
                          *(_keep_posting(post, load, measure_at, stop_at, out)
                            for post in posters))
     return out
@@ -386,8 +397,7 @@ def run_server_rows(store: str, database_path: Path, api_key: str, source: Itera
     server = start_server(store, f"sqlite:///{database_path}", database_path.parent,
                           options.profile_dir)
     try:
-        rows = asyncio.run(measure(server, api_key, loads_for(store, source),
-                                   options))
+        rows = uvloop.run(measure(server, api_key, loads_for(store, source), options))
     finally:
         errors = stop_server(server)
     answered = sum(row.measured.scored_ok for row in rows if row.load.path != ECHO_PATH
@@ -472,8 +482,10 @@ def main() -> None:
             flush_redis()
     print(render(rows))
     print(f"\nTargets: {verdict(rows)}.")
+    echo = rows[0].measured
     print(f"{args.connections} connections, {args.client} client, {args.warmup:g} s warm-up "
-          f"+ {args.duration:g} s per row; loopback, one uvicorn worker.")
+          f"+ {args.duration:g} s per row; loopback, one uvicorn worker; the load client "
+          f"spent {echo.client_cpu_s / max(1, echo.requests) * 1e6:.0f} us CPU per echo.")
     if "Redis" not in stores:
         print("(Redis rows skipped: nothing answers on 127.0.0.1:6379)")
     for note in notes:
