@@ -305,13 +305,18 @@ def _wait_until_ready(server: Server, timeout_s: float = 60.0) -> None:
             if httpx.get(f"http://{HOST}:{server.port}/api/health").status_code == 200:
                 return
         time.sleep(0.2)
+    server.process.kill()
     raise SystemExit("server did not become ready")
 
 
 def stop_server(server: Server) -> list[str]:
     """Stop it the way an operator does (the recorder drains); its error lines."""
     server.process.send_signal(signal.SIGINT)
-    server.process.wait(timeout=60)
+    try:
+        server.process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        raise SystemExit("server did not stop within 60 s") from None
     return [line for line in server.log_path.read_text().splitlines()
             if _ERROR_LINE.search(line)]
 
