@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import fastapi.dependencies.utils
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -42,6 +45,31 @@ def test_route_permission_is_published_in_openapi() -> None:
     paths = app.openapi()["paths"]
     assert paths["/guarded"]["get"]["x-permission"] == "demo.read"
     assert paths["/open"]["get"]["x-permission"] == "public"
+
+
+def test_public_marker_runs_on_the_event_loop_without_a_thread_hop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """FastAPI runs a sync dependency in the thread pool; the marker guards every public
+    route (health, sign-in, static files) and must not cost each request a thread hop."""
+    threaded: list[object] = []
+    run_in_threadpool = fastapi.dependencies.utils.run_in_threadpool
+
+    async def recording(func: Any, *args: Any, **kwargs: Any) -> Any:
+        threaded.append(func)
+        return await run_in_threadpool(func, *args, **kwargs)
+
+    monkeypatch.setattr(fastapi.dependencies.utils, "run_in_threadpool", recording)
+    app = FastAPI()
+    router = api_router()
+
+    @router.get("/open", dependencies=[PUBLIC])
+    async def open_route() -> dict[str, str]:
+        return {}
+
+    app.include_router(router)
+    assert TestClient(app).get("/open").status_code == 200
+    assert threaded == []
 
 
 class Payload(BaseModel):

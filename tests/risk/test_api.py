@@ -228,12 +228,6 @@ def test_scoring_needs_an_api_key_with_the_scoring_permission(
     assert (anonymous.status_code, reader.status_code) == (401, 403)
 
 
-def test_echo_returns_the_body(client: TestClient, scoring: dict[str, str]) -> None:
-    response = client.post("/api/v1/echo", content=b'{"ping":1}',
-                           headers={**scoring, "content-type": "application/json"})
-    assert (response.status_code, response.content) == (200, b'{"ping":1}')
-
-
 # --- hot reload, alerts, outcomes, lookups ------------------------------------------------
 
 def test_new_block_list_entry_changes_the_next_decision_without_restart(

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pyotp
 import pytest
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paytrust.platform import audit
 from paytrust.platform.db import Database
-from paytrust.platform.errors import AccountLocked, Conflict, Unauthenticated
-from paytrust.platform.identity import cache
+from paytrust.platform.errors import (
+    AccountLocked,
+    Conflict,
+    Unauthenticated,
+    install_problem_handlers,
+)
+from paytrust.platform.identity import cache, deps
 from paytrust.platform.identity import service as identity_service
+from paytrust.platform.identity.deps import api_router, require
 from paytrust.platform.identity.models import ApiKey, RecoveryCode, User
 from paytrust.platform.identity.principal import Principal
 from paytrust.platform.identity.service import authentication, users
@@ -238,3 +247,67 @@ def test_mfa_token_that_was_altered_is_refused(damage: Callable[[str], str]) -> 
     with pytest.raises(Unauthenticated) as refused:
         identity_service.redeem_mfa_token(damage(token))
     assert refused.value.field == "mfa_token"
+
+
+def _app_guarded_by(permission: str, database: Database) -> FastAPI:
+    app = FastAPI()
+    app.state.database = database
+    install_problem_handlers(app)
+    router = api_router()
+
+    @router.get("/guarded", dependencies=[require(permission)])
+    async def guarded() -> dict[str, str]:
+        return {}
+
+    app.include_router(router)
+    return app
+
+
+def _concurrent_gets(app: FastAPI, api_key: str, count: int) -> list[int]:
+    async def get_all() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test",
+                                     headers={"x-api-key": api_key}) as client:
+            responses = await asyncio.gather(*(client.get("/guarded") for _ in range(count)))
+        return [response.status_code for response in responses]
+
+    return asyncio.run(get_all())
+
+
+def _counting_slow_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each database lookup of a credential; slow enough for requests to overlap."""
+    lookups: list[str] = []
+    resolve = deps._resolve
+
+    def slow_resolve(database: Database, kind: str, credential: str) -> Principal:
+        lookups.append(kind)
+        time.sleep(0.05)
+        return resolve(database, kind, credential)
+
+    monkeypatch.setattr(deps, "_resolve", slow_resolve)
+    return lookups
+
+
+def test_concurrent_requests_with_an_uncached_api_key_share_one_lookup(
+    database: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with database.session_scope() as session:
+        raw_key = make_api_key(session, ["risk.outcomes.write"])
+    lookups = _counting_slow_lookups(monkeypatch)
+
+    statuses = _concurrent_gets(_app_guarded_by("risk.outcomes.write", database), raw_key, 8)
+
+    assert (statuses, lookups) == ([200] * 8, ["api_key"])
+    assert cache.get("api_key", raw_key) is not None
+
+
+def test_every_request_sharing_a_lookup_of_an_unknown_key_is_refused(
+    database: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lookups = _counting_slow_lookups(monkeypatch)
+
+    statuses = _concurrent_gets(_app_guarded_by("risk.outcomes.write", database),
+                                "ptk_unknown_0000000000000000", 4)
+
+    assert (statuses, lookups) == ([401] * 4, ["api_key"])
+    assert cache.get("api_key", "ptk_unknown_0000000000000000") is None

@@ -9,6 +9,9 @@ Routes are deny-by-default: every route must carry exactly one of ``require(perm
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import hashlib
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
@@ -67,6 +70,31 @@ def _resolve(database: Database, kind: str, credential: str) -> Principal:
         return identity_service.authenticate_session_token(session, credential)
 
 
+# API keys being looked up now, by hash: requests carrying a key whose cache entry expired
+# wait for one lookup instead of each querying (and writing last-used) at once.
+_api_key_lookups: dict[str, asyncio.Future[Principal]] = {}
+
+
+async def _resolve_api_key(database: Database, credential: str) -> Principal:
+    lookup_id = hashlib.sha256(credential.encode()).hexdigest()
+    lookup = _api_key_lookups.get(lookup_id)
+    if lookup is None or lookup.get_loop() is not asyncio.get_running_loop():
+        lookup = asyncio.ensure_future(
+            run_in_threadpool(_resolve, database, "api_key", credential))
+        _api_key_lookups[lookup_id] = lookup
+        lookup.add_done_callback(functools.partial(_api_key_resolved, lookup_id, credential))
+    # Shielded: a waiter that goes away does not cancel the lookup the others wait for.
+    return await asyncio.shield(lookup)
+
+
+def _api_key_resolved(lookup_id: str, credential: str, lookup: asyncio.Future[Principal]
+                      ) -> None:
+    if _api_key_lookups.get(lookup_id) is lookup:
+        del _api_key_lookups[lookup_id]
+    if not lookup.cancelled() and lookup.exception() is None:
+        cache.put("api_key", credential, lookup.result())
+
+
 async def current_principal(request: Request) -> Principal:
     """The authenticated caller, or 401."""
     found = _credentials(request)
@@ -74,10 +102,10 @@ async def current_principal(request: Request) -> Principal:
         raise Unauthenticated("sign in or send an API key")
     kind, credential = found
     principal = cache.get(kind, credential)
-    if principal is None:
+    if principal is None and kind == "api_key":
+        principal = await _resolve_api_key(get_database(request), credential)
+    elif principal is None:  # sessions touch last-seen on every request, so are not cached
         principal = await run_in_threadpool(_resolve, get_database(request), kind, credential)
-        if kind == "api_key":  # sessions touch last-seen on every request, so are not cached
-            cache.put(kind, credential, principal)
     request.state.principal = principal
     return principal
 
@@ -95,8 +123,9 @@ def require(permission: str) -> Any:
     return Depends(check_permission)
 
 
-def _public() -> None:
-    """Marks a route that needs no caller (sign-in, health, static assets)."""
+async def _public() -> None:
+    """Marks a route that needs no caller (sign-in, health, static assets). ``async`` so
+    FastAPI calls it on the event loop: a plain ``def`` costs every request a thread hop."""
 
 
 setattr(_public, PUBLIC_ATTR, True)

@@ -1,5 +1,5 @@
 """The scoring edge: ``POST /api/v1/transactions`` (one, or several in one ISO 20022
-message), ``POST /api/v1/transactions:batch`` and the benchmark's echo baseline.
+message) and ``POST /api/v1/transactions:batch``.
 
 These routes are ``async`` and stay off the database: the API key principal comes from the
 identity cache, idempotency from the runtime's memory, recording goes through the batched
@@ -128,11 +128,3 @@ async def score_transaction(request: Request, caller: Scoring) -> Response:
 async def score_batch(request: Request, caller: Scoring) -> Response:
     answers, locale = await _score(request)
     return _json({"decisions": answers}, locale)
-
-
-@router.post("/echo", summary="Echo the body (the HTTP benchmark's baseline)")
-async def echo(request: Request, caller: Scoring) -> Response:
-    """Authenticates like scoring, reads the body, sends it back: the cost of the HTTP
-    stack alone."""
-    body = await read_body(request, MAX_BODY_BYTES)
-    return Response(body, media_type=request.headers.get("content-type", "application/json"))
