@@ -90,7 +90,7 @@ async def _echo(request: Request) -> Response:
 
 def benchmark_app() -> FastAPI:
     """The real app plus the echo baselines, which exist only in this benchmark."""
-    app = create_app()
+    app = create_app(settle_heap=True)  # as `paytrust serve` builds it
     router = api_router(prefix="/bench", tags=["benchmark"])
     router.add_api_route(ECHO_PATH.removeprefix("/bench"), _echo, methods=["POST"],
                          dependencies=[PUBLIC])

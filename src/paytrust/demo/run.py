@@ -89,7 +89,7 @@ def run_demo(options: DemoOptions, started_at: float) -> None:
     database = Database(settings.database_url)
     with database.session_scope() as session:
         organisation = seed_demo_organisation(session)
-    app = create_app(settings, database)
+    app = create_app(settings, database, settle_heap=True)
     server = uvicorn.Server(
         uvicorn.Config(app, host=options.host, port=options.port, log_level="warning")
     )
