@@ -131,6 +131,25 @@ def test_batch_results_equal_single_results_on_the_same_sequence() -> None:
     assert len(update) == sum(len(engine.state_keys(txn)) - 1 for txn in txns)
 
 
+def test_in_place_batches_equal_single_results_and_leave_the_same_state() -> None:
+    engine = _engine(model=AmountModel())
+    txns = random_stream(7, 200, customers=5)
+    single_states: dict[object, EntityState] = {}
+    singles = []
+    for txn in txns:
+        result, update = engine.score(txn, single_states, T0)  # type: ignore[arg-type]
+        singles.append(result)
+        for entity_update in update:
+            apply_update(single_states.setdefault(entity_update.key, EntityState()),
+                         entity_update)
+    states: dict[object, EntityState] = {}
+    batched = [result for start in range(0, len(txns), 30) for result in
+               engine.score_batch_in_place(txns[start:start + 30], states, T0)]  # type: ignore[arg-type]
+    assert [(r.decision, r.score, r.reasons) for r in batched] == [
+        (r.decision, r.score, r.reasons) for r in singles]
+    assert states == single_states
+
+
 def test_batch_scoring_does_not_mutate_the_snapshot_it_was_given() -> None:
     txns = [make_txn(at=i) for i in range(3)]
     snapshot = {(key[0], key[1]): EntityState() for key in _engine().state_keys(txns[0])}

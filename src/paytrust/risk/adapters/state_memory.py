@@ -27,6 +27,11 @@ class MemoryStateStore:
     def __len__(self) -> int:
         return len(self._states)
 
+    @property
+    def states(self) -> dict[EntityKey, EntityState]:
+        """The live states, for ``Engine.score_batch_in_place``."""
+        return self._states
+
     def read_sync(self, keys: Iterable[EntityKey]) -> StateSnapshot:
         states = self._states
         return {key: states[key] for key in keys if key in states}

@@ -8,7 +8,7 @@ attribute (one reference swap, so a concurrent reader sees the old or the new wh
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -134,16 +134,13 @@ class Engine:
         """Score ``txns`` in order, each seeing the state left by the ones before it.
 
         Results equal scoring them one by one with the store updated in between; the
-        returned update is every transaction's updates, in order, to apply at once.
+        returned update is every transaction's updates, in order, to apply at once. The
+        batch's own changes live in copy-on-write copies over ``snapshot``.
         """
-        clock = now.timestamp()
         overlay: dict[EntityKey, EntityState] = {}
-        view = _OverlaySnapshot(snapshot, overlay)
-        all_features = []
         updates: list[EntityUpdate] = []
-        for txn in txns:
-            features, update = self._features(txn, view, clock)
-            all_features.append(features)
+
+        def apply(update: StateUpdate) -> None:
             updates.extend(update)
             for entity_update in update:
                 state = overlay.get(entity_update.key)
@@ -152,12 +149,52 @@ class Engine:
                         entity_update.key, EMPTY_STATE
                     ).copy()
                 apply_update(state, entity_update)
+
+        results = self._score_in_order(txns, _OverlaySnapshot(snapshot, overlay), apply,
+                                       now, locale)
+        return results, tuple(updates)
+
+    def score_batch_in_place(
+        self,
+        txns: Sequence[Transaction],
+        states: dict[EntityKey, EntityState],
+        now: datetime,
+        locale: str = "en",
+    ) -> list[ScoreResult]:
+        """``score_batch`` for state the caller owns in memory (the in-memory store's
+        own states): each transaction's updates are applied to ``states`` once, as it
+        is scored, with no copies and nothing left to apply afterwards."""
+
+        def apply(update: StateUpdate) -> None:
+            for entity_update in update:
+                state = states.get(entity_update.key)
+                if state is None:
+                    state = states[entity_update.key] = EntityState()
+                apply_update(state, entity_update)
+
+        return self._score_in_order(txns, states, apply, now, locale)
+
+    def _score_in_order(
+        self,
+        txns: Sequence[Transaction],
+        view: Mapping[EntityKey, EntityState],
+        apply: Callable[[StateUpdate], None],
+        now: datetime,
+        locale: str,
+    ) -> list[ScoreResult]:
+        """Features transaction by transaction (each sees the updates of those before it,
+        through ``apply``), then one model call for the batch, then each decision."""
+        clock = now.timestamp()
+        all_features = []
+        for txn in txns:
+            features, update = self._features(txn, view, clock)
+            all_features.append(features)
+            apply(update)
         champion, challenger = self._predict(all_features)
-        results = [
+        return [
             self._decide(txn, features, champion, row, challenger, locale)
             for row, (txn, features) in enumerate(zip(txns, all_features, strict=True))
         ]
-        return results, tuple(updates)
 
     def _features(
         self, txn: Transaction, snapshot: Mapping[EntityKey, EntityState], clock: float

@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import lightgbm
-from lightgbm.basic import _InnerPredictor
 import numpy as np
 import orjson
+from lightgbm.basic import _InnerPredictor
 
 from paytrust.risk.engine.model import FloatArray, ModelError, ModelOutput
 
