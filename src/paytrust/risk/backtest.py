@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.engine.engine import Engine, ScoreResult
@@ -126,8 +127,14 @@ def run_backtest(
     champion_name: str = "champion",
     candidate_model: ScoringModel | None = None,
     champion_model: ScoringModel | None = None,
+    measure_from: datetime | None = None,
 ) -> BacktestReport:
-    """Replay ``cases`` (in time order) through both contenders (rule set and model)."""
+    """Replay ``cases`` (in time order) through both contenders (rule set and model).
+
+    With ``measure_from``, earlier cases only warm the entity state (velocities, habits,
+    known devices), as they would have online, and metrics count the later ones: the way to
+    measure a model on the period after the one it was trained on.
+    """
     candidate = _Replayer(candidate_yaml, candidate_model)
     champion = _Replayer(champion_yaml, champion_model)
     report = BacktestReport(
@@ -135,6 +142,8 @@ def run_backtest(
     )
     for case in cases:
         ours, theirs = candidate.score(case.transaction), champion.score(case.transaction)
+        if measure_from is not None and case.transaction.occurred_at < measure_from:
+            continue
         alerted, champion_alerted = (
             report.candidate.count(case, ours),
             report.champion.count(case, theirs),
