@@ -50,19 +50,25 @@ class Metrics:
         amount = result.features.get("txn.amount")  # in CNY
         amount = float(amount) if isinstance(amount, int | float) else 0.0
         alerted = result.decision in ALERTING
+        self.add(case, amount, alerted=alerted,
+                 challenged=result.decision is Decision.CHALLENGE)
+        return alerted
+
+    def add(self, case: LabelledCase, amount_cny: float, *, alerted: bool,
+            challenged: bool = False) -> None:
+        """Add one outcome of any detector (a decision, or a dataset's own fraud flag)."""
         self.transactions += 1
         self.alerts += alerted
-        self.challenges += result.decision is Decision.CHALLENGE
+        self.challenges += challenged
         if case.is_fraud:
             typology = case.typology or "unlabelled"
             self.fraud += 1
-            self.fraud_amount_cny += amount
+            self.fraud_amount_cny += amount_cny
             self.fraud_by_typology[typology] += 1
             if alerted:
                 self.true_alerts += 1
-                self.caught_amount_cny += amount
+                self.caught_amount_cny += amount_cny
                 self.caught_by_typology[typology] += 1
-        return alerted
 
     @property
     def precision(self) -> float:
