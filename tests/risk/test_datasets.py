@@ -25,7 +25,7 @@ from paytrust.risk.datasets import (
 )
 from paytrust.risk.engine.transaction import Channel, Transaction, TransactionType
 from paytrust.risk.model_cli import DataFormat, _file_examples
-from paytrust.risk.training import Example
+from paytrust.risk.training import Example, replay_features, time_split, train_model
 
 # shared/datasets sits beside the repository (or beside the folder of its worktrees).
 SHARED = next((p / "shared" / "datasets" / "transactions" for p in Path(__file__).parents[2:5]
@@ -163,3 +163,15 @@ def test_the_shared_files_read_cleanly(
     assert all(e.transaction.amount_minor > 0 for e in examples)
     assert all(e.transaction.card_bin is None or len(e.transaction.card_bin) == 6
                for e in examples)
+
+
+def test_a_model_trained_on_sparkov_does_not_stop_at_the_first_tree() -> None:
+    # With fraud up-weighted, validation log loss worsens from the first tree on: early
+    # stopping on it kept a one-tree model (AUC 0.85 instead of 0.96 here).
+    path = SHARED / "sparkov_transactions_2023H1.parquet"
+    if not path.is_file():
+        pytest.skip(f"shared dataset {path} is absent (it is not shipped with the repository)")
+    train, test = time_split(replay_features(read_sparkov(path, max_rows=20_000)))
+    trained = train_model(train, test, version="sparkov-test", rounds=60)
+    assert trained.metrics["training"]["trees"] > 5
+    assert trained.metrics["auc"] > 0.9
