@@ -88,6 +88,27 @@ def test_swapping_sides_turns_gained_alerts_into_lost_ones() -> None:
     assert report.rule_changes["big_amount"].lost == 1
 
 
+THIRD_PAYMENT_RULES = """
+ruleset: test
+rules:
+  - id: third_payment
+    description: {en: "Third payment or later", zh: "第三笔及以后"}
+    when: customer.history_count >= 2
+    action: review
+    severity: low
+"""
+
+
+def test_measure_from_counts_later_cases_on_state_warmed_by_earlier_ones() -> None:
+    cases = [LabelledCase(_txn(n, 10_000), n == 3, "app_scam" if n == 3 else None)
+             for n in (1, 2, 3)]
+    report = run_backtest(cases, candidate_yaml=THIRD_PAYMENT_RULES, champion_yaml=NO_RULES,
+                          measure_from=START + timedelta(minutes=3))
+    assert (report.candidate.transactions, report.candidate.fraud) == (1, 1)
+    assert report.candidate.true_alerts == 1  # the history before the cut was replayed
+    assert report.champion.transactions == 1
+
+
 def test_default_pack_catches_more_than_nothing_on_simulated_fraud() -> None:
     config = SimulationConfig(
         customers=400, days=6, seed=3, typology_rates={k: v * 30 for k, v in DEFAULT_RATES.items()}

@@ -54,19 +54,25 @@ class Metrics:
         amount = result.features.get("txn.amount")  # in CNY
         amount = float(amount) if isinstance(amount, int | float) else 0.0
         alerted = result.decision in ALERTING
+        self.add(case, amount, alerted=alerted,
+                 challenged=result.decision is Decision.CHALLENGE)
+        return alerted
+
+    def add(self, case: LabelledCase, amount_cny: float, *, alerted: bool,
+            challenged: bool = False) -> None:
+        """Add one outcome of any detector (a decision, or a dataset's own fraud flag)."""
         self.transactions += 1
         self.alerts += alerted
-        self.challenges += result.decision is Decision.CHALLENGE
+        self.challenges += challenged
         if case.is_fraud:
             typology = case.typology or "unlabelled"
             self.fraud += 1
-            self.fraud_amount_cny += amount
+            self.fraud_amount_cny += amount_cny
             self.fraud_by_typology[typology] += 1
             if alerted:
                 self.true_alerts += 1
-                self.caught_amount_cny += amount
+                self.caught_amount_cny += amount_cny
                 self.caught_by_typology[typology] += 1
-        return alerted
 
     @property
     def precision(self) -> float:
@@ -131,8 +137,14 @@ def run_backtest(
     champion_name: str = "champion",
     candidate_model: ScoringModel | None = None,
     champion_model: ScoringModel | None = None,
+    measure_from: datetime | None = None,
 ) -> BacktestReport:
-    """Replay ``cases`` (in time order) through both contenders (rule set and model)."""
+    """Replay ``cases`` (in time order) through both contenders (rule set and model).
+
+    With ``measure_from``, earlier cases only warm the entity state (velocities, habits,
+    known devices), as they would have online, and metrics count the later ones: the way to
+    measure a model on the period after the one it was trained on.
+    """
     candidate = _Replayer(candidate_yaml, candidate_model)
     champion = _Replayer(champion_yaml, champion_model)
     report = BacktestReport(
@@ -140,6 +152,8 @@ def run_backtest(
     )
     for case in cases:
         ours, theirs = candidate.score(case.transaction), champion.score(case.transaction)
+        if measure_from is not None and case.transaction.occurred_at < measure_from:
+            continue
         alerted, champion_alerted = (
             report.candidate.count(case, ours),
             report.champion.count(case, theirs),

@@ -1,14 +1,16 @@
 """``paytrust model``: train, register, promote and shadow fraud models.
 
-``train`` learns from a labelled file (simulator format) or, without ``--data``, from the
-recorded transactions and their outcome reports; it splits by time, measures on the later
-part, prints the metrics and registers the model as a candidate (``--promote`` makes it the
-champion at once). Every scorer of the service picks up a promotion within seconds.
+``train`` learns from a labelled file (simulator, Sparkov or PaySim layout) or, without
+``--data``, from the recorded transactions and their outcome reports; it splits by time,
+measures on the later part, prints the metrics and registers the model as a candidate
+(``--promote`` makes it the champion at once). Every scorer of the service picks up a
+promotion within seconds.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,6 +22,12 @@ if TYPE_CHECKING:
     from paytrust.platform.db import Database
     from paytrust.risk.training import Example
 
+class DataFormat(StrEnum):
+    SIMULATOR = "simulator"
+    SPARKOV = "sparkov"
+    PAYSIM = "paysim"
+
+
 model_app = typer.Typer(help="The fraud model registry: train, list, promote, challenger.",
                         no_args_is_help=True)
 
@@ -28,8 +36,11 @@ model_app = typer.Typer(help="The fraud model registry: train, list, promote, ch
 def train(
     data: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False,
-        help="labelled history (.parquet/.csv/.jsonl, simulator format); default: the "
-             "recorded transactions labelled by their outcome reports")] = None,
+        help="labelled history (.parquet/.csv/.jsonl); default: the recorded transactions "
+             "labelled by their outcome reports")] = None,
+    data_format: Annotated[DataFormat, typer.Option(
+        "--format", help="layout of --data: the simulator's, or a public dataset's "
+                         "(Sparkov card purchases, PaySim mobile money)")] = DataFormat.SIMULATOR,
     until: Annotated[datetime | None, typer.Option(
         help="with recorded history: leave out transactions from this time on (their "
              "fraud may not be reported yet)")] = None,
@@ -49,7 +60,8 @@ def train(
 
     settings = get_settings()
     with opened_database(settings.database_url) as database:
-        examples = _file_examples(data) if data else _recorded_examples(database, until)
+        examples = (_file_examples(data, data_format) if data
+                    else _recorded_examples(database, until))
         typer.echo(f"replaying {len(examples):,} transactions "
                    f"({sum(e.is_fraud for e in examples):,} fraud) through the feature code")
         table = replay_features(examples)
@@ -79,10 +91,15 @@ def train(
     typer.echo(f"registered {version}" + (" as champion" if promote else " as a candidate"))
 
 
-def _file_examples(path: Path) -> list[Example]:
+def _file_examples(path: Path, data_format: DataFormat) -> list[Example]:
+    from paytrust.risk.datasets import read_paysim, read_sparkov
     from paytrust.risk.training import Example
     from paytrust.simulator import read_file
 
+    if data_format is DataFormat.SPARKOV:
+        return list(read_sparkov(path))
+    if data_format is DataFormat.PAYSIM:
+        return list(read_paysim(path))
     return [Example(row.transaction, row.is_fraud, row.typology) for row in read_file(path)]
 
 

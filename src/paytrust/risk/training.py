@@ -41,6 +41,10 @@ DEFAULT_PARAMS: Mapping[str, Any] = {
     "objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20,
     "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
     "max_cat_to_onehot": 8, "verbose": -1, "num_threads": 2, "seed": 7, "deterministic": True,
+    # Early stopping watches ranking, not log loss: with fraud up-weighted (scale_pos_weight)
+    # the unweighted validation log loss rises from the first tree on, which stopped
+    # training at one tree.
+    "metric": "average_precision",
 }
 DEFAULT_ROUNDS = 200
 EARLY_STOPPING_ROUNDS = 30
