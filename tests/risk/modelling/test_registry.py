@@ -136,3 +136,15 @@ def test_train_promote_and_backtest_from_the_command_line(
     missing = runner.invoke(app, ["model", "promote", "no-such-model"])
     assert missing.exit_code == 2
     assert "no-such-model" in missing.output
+
+
+def test_unmeasured_metrics_are_stored_as_null(
+    database: Database, trained_model: TrainedModel,
+) -> None:
+    with database.session_scope() as session:
+        risk_service.save_model_version(
+            session, actor="user:ana", model=trained_model.model, now=utcnow(),
+            metrics={"auc": float("nan"), "at_review": {"precision": float("inf")}})
+    with database.read_session() as session:
+        row = risk_service.get_model_version(session, "test-model-1")
+        assert row.metrics == {"auc": None, "at_review": {"precision": None}}

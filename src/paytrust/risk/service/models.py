@@ -50,12 +50,14 @@ def save_model_version(
         raise ValidationFailed(f"model version {model.version!r} exists", field="version")
     row = RiskModelVersion(
         version=model.version, artifact=zlib.compress(model.to_text().encode(), 6),
-        metrics=metrics, status=CANDIDATE, trained_at=now, created_by=actor, comment=comment,
+        # NaN (a metric that could not be measured) is not JSON: PostgreSQL refuses it.
+        metrics=_without_nan(metrics), status=CANDIDATE, trained_at=now, created_by=actor,
+        comment=comment,
     )
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="risk.model.registered", entity_type="risk_model",
-                 entity_id=model.version, after=_headline(metrics))
+                 entity_id=model.version, after=_without_nan(_headline(metrics)))
     return row
 
 
