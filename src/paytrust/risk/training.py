@@ -48,6 +48,7 @@ DEFAULT_PARAMS: Mapping[str, Any] = {
 }
 DEFAULT_ROUNDS = 200
 EARLY_STOPPING_ROUNDS = 30
+MIN_TREES = 50  # at learning rate 0.05, fewer trees cannot move a probability far from the base
 
 
 class TrainingError(ValueError):
@@ -175,7 +176,11 @@ def train_model(
         callbacks.append(lightgbm.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False))
     booster = lightgbm.train(config, fit, num_boost_round=rounds, valid_sets=valid_sets,
                              callbacks=callbacks)
-    if booster.best_iteration > 0:
+    if 0 < booster.best_iteration < min(MIN_TREES, rounds):
+        # Ranking peaked within a few trees (easy data), but a few shrunken trees leave
+        # every probability near the base rate, below any threshold: fit the minimum.
+        booster = lightgbm.train(config, fit, num_boost_round=min(MIN_TREES, rounds))
+    elif booster.best_iteration > 0:
         booster = lightgbm.Booster(model_str=booster.model_to_string(
             num_iteration=booster.best_iteration))
     model = LightGBMScoringModel(booster, version, names, categories)
