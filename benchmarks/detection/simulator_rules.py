@@ -12,19 +12,11 @@ from __future__ import annotations
 
 import argparse
 
+from _common import BASELINE_YAML
+
 from paytrust.risk import service as risk_service
 from paytrust.risk.backtest import LabelledCase, Metrics, run_backtest
 from paytrust.simulator import SimulationConfig, simulate
-
-BASELINE = """
-ruleset: large-amount-baseline
-rules:
-  - id: large_amount
-    description: {en: "Amount of CNY 5,000 or more", zh: "金额不低于5000元"}
-    when: txn.amount >= 5000
-    action: review
-    severity: medium
-"""
 
 
 def _cell(metrics: Metrics, typology: str | None) -> str:
@@ -42,7 +34,7 @@ def main() -> None:
     config = SimulationConfig(customers=args.customers, days=args.days, seed=args.seed)
     cases = [LabelledCase(x.transaction, x.is_fraud, x.typology) for x in simulate(config)]
     report = run_backtest(cases, candidate_yaml=risk_service.default_pack_yaml(),
-                          champion_yaml=BASELINE, candidate_name="default rule pack",
+                          champion_yaml=BASELINE_YAML, candidate_name="default rule pack",
                           champion_name="baseline: amount >= 5,000")
     rules, base = report.candidate, report.champion
     print(f"| {args.customers:,} customers x {args.days} days, {rules.transactions:,} tx, "
