@@ -17,8 +17,8 @@ from typing import Any, get_args, get_type_hints
 
 import pyarrow as pa
 
-from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.engine.engine import Engine, ScoreResult
+from paytrust.risk.engine.features.tables import FeatureTables
 from paytrust.risk.engine.features.vocabulary import VOCABULARY
 from paytrust.risk.engine.lists import load_high_risk_countries, load_lists
 from paytrust.risk.engine.model import ScoringModel
@@ -119,13 +119,10 @@ class _Replayer:
             compile_ruleset(parse_ruleset(ruleset_yaml), VOCABULARY),
             load_lists((), high_risk_countries=load_high_risk_countries()), model,
         )
-        self.store = MemoryStateStore()
+        self.tables = FeatureTables()
 
     def score(self, txn: Transaction) -> ScoreResult:
-        snapshot = self.store.read_sync(self.engine.state_keys(txn))
-        result, update = self.engine.score(txn, snapshot, txn.occurred_at)
-        self.store.apply_sync(update)
-        return result
+        return self.engine.score_in_place([txn], self.tables, None)[0]
 
 
 def run_backtest(

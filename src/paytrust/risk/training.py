@@ -21,8 +21,8 @@ import lightgbm
 import numpy as np
 import numpy.typing as npt
 
-from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.engine.engine import Engine
+from paytrust.risk.engine.features.tables import FeatureTables
 from paytrust.risk.engine.features.vocabulary import FEATURE_NAMES
 from paytrust.risk.engine.lightgbm_model import LightGBMScoringModel
 from paytrust.risk.engine.lists import load_high_risk_countries, load_lists
@@ -34,6 +34,7 @@ FloatArray = npt.NDArray[np.float64]
 # String features the model learns as categories (the others are identifiers or too sparse).
 CATEGORICAL_FEATURES = ("txn.type", "txn.channel", "txn.auth_method", "txn.merchant_category")
 MODEL_FEATURES = (*FEATURE_NAMES, *CATEGORICAL_FEATURES)
+_REPLAY_BATCH = 1_024  # transactions per compiled call when replaying history
 MIN_CATEGORY_COUNT = 20  # rarer categories are treated as missing, not memorised
 ALERT_RATES = (0.001, 0.005, 0.01)
 
@@ -87,14 +88,12 @@ def replay_features(examples: Iterable[Example]) -> FeatureTable:
     ordered = sorted(examples, key=lambda e: (e.transaction.occurred_at,
                                               e.transaction.transaction_id))
     engine = Engine(None, load_lists((), high_risk_countries=load_high_risk_countries()))
-    store = MemoryStateStore()
+    tables = FeatureTables()
     rows: list[dict[str, object]] = []
-    for example in ordered:
-        txn = example.transaction
-        result, update = engine.score(txn, store.read_sync(engine.state_keys(txn)),
-                                      txn.occurred_at)
-        store.apply_sync(update)
-        rows.append({name: result.features.get(name) for name in MODEL_FEATURES})
+    for start in range(0, len(ordered), _REPLAY_BATCH):
+        txns = [example.transaction for example in ordered[start:start + _REPLAY_BATCH]]
+        rows.extend({name: result.features.get(name) for name in MODEL_FEATURES}
+                    for result in engine.score_in_place(txns, tables, None))
     return FeatureTable(
         features=rows,
         labels=np.array([e.is_fraud for e in ordered], dtype=bool),

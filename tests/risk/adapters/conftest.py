@@ -8,7 +8,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.adapters.state_redis import RedisStateStore
-from paytrust.risk.adapters.state_store import StateStore
+from paytrust.risk.adapters.state_store import SharedStateStore, StateStore
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -18,11 +18,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
-    if request.param == "memory":
-        yield MemoryStateStore()
-        return
+async def _redis_store() -> AsyncIterator[RedisStateStore]:
     prefix = f"paytrust-test:{uuid.uuid4().hex}:"
     redis_store = RedisStateStore.from_url(REDIS_URL, prefix=prefix)
     try:
@@ -35,3 +31,19 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
     if keys:
         await redis_store.client.delete(*keys)
     await redis_store.close()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
+    if request.param == "memory":
+        yield MemoryStateStore()
+        return
+    async for redis_store in _redis_store():
+        yield redis_store
+
+
+@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.integration)])
+async def shared_store() -> AsyncIterator[SharedStateStore]:
+    """The stores shared between processes (Redis), whose raw state the tests can read."""
+    async for redis_store in _redis_store():
+        yield redis_store

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from paytrust.risk.engine.engine import Engine
+from paytrust.risk.engine.features.tables import FeatureTables
 from paytrust.risk.engine.lists import load_lists
 from paytrust.risk.engine.model import FloatArray, ModelError, ModelOutput
 from paytrust.risk.engine.state import EntityState, apply_update
@@ -131,7 +132,7 @@ def test_batch_results_equal_single_results_on_the_same_sequence() -> None:
     assert len(update) == sum(len(engine.state_keys(txn)) - 1 for txn in txns)
 
 
-def test_in_place_batches_equal_single_results_and_leave_the_same_state() -> None:
+def test_in_place_scoring_on_the_tables_equals_scoring_on_snapshots() -> None:
     engine = _engine(model=AmountModel())
     txns = random_stream(7, 200, customers=5)
     single_states: dict[object, EntityState] = {}
@@ -142,12 +143,15 @@ def test_in_place_batches_equal_single_results_and_leave_the_same_state() -> Non
         for entity_update in update:
             apply_update(single_states.setdefault(entity_update.key, EntityState()),
                          entity_update)
-    states: dict[object, EntityState] = {}
+    tables = FeatureTables()
     batched = [result for start in range(0, len(txns), 30) for result in
-               engine.score_batch_in_place(txns[start:start + 30], states, T0)]  # type: ignore[arg-type]
-    assert [(r.decision, r.score, r.reasons) for r in batched] == [
-        (r.decision, r.score, r.reasons) for r in singles]
-    assert states == single_states
+               engine.score_in_place(txns[start:start + 30], tables, T0)]
+    assert [r.decision for r in batched] == [r.decision for r in singles]
+    assert [r.score for r in batched] == pytest.approx([r.score for r in singles], rel=1e-12)
+    assert [[reason.code for reason in r.reasons] for r in batched] == [
+        [reason.code for reason in r.reasons] for r in singles]
+    for single, batch in zip(singles, batched, strict=True):
+        assert dict(batch.features) == pytest.approx(dict(single.features), nan_ok=True)
 
 
 def test_batch_scoring_does_not_mutate_the_snapshot_it_was_given() -> None:

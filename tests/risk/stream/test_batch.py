@@ -14,7 +14,8 @@ from paytrust.config import RiskSettings
 from paytrust.platform.db import Database
 from paytrust.risk.adapters.runtime import RiskRuntime
 from paytrust.risk.adapters.state_memory import MemoryStateStore
-from paytrust.risk.engine.state import EntityKey, StateSnapshot
+from paytrust.risk.adapters.state_store import StateStore
+from paytrust.risk.engine.state import EntityKey, StateSnapshot, StateUpdate
 from paytrust.risk.models import RiskDecision, RiskTransaction
 from paytrust.risk.stream import BatchScorer, Settle, StreamTopology
 
@@ -25,14 +26,20 @@ NOW = datetime(2026, 4, 13, 3, tzinfo=UTC)
 MAX_DELIVER = 3
 
 
-class UnreachableStore(MemoryStateStore):
-    """A state store whose server is down."""
+class UnreachableStore:
+    """A shared state store whose server is down."""
 
     async def read(self, keys: Iterable[EntityKey]) -> StateSnapshot:
         raise ConnectionError("state store unreachable")
 
+    async def apply(self, update: StateUpdate) -> None:
+        raise ConnectionError("state store unreachable")
 
-async def started(database: Database, store: MemoryStateStore | None = None) -> RiskRuntime:
+    async def close(self) -> None:
+        pass
+
+
+async def started(database: Database, store: StateStore | None = None) -> RiskRuntime:
     # A flush interval far longer than any test: only a drain writes the batch.
     runtime = RiskRuntime(database, RiskSettings(recorder_flush_ms=60_000),
                           MemoryStateStore() if store is None else store)

@@ -41,6 +41,7 @@ from paytrust.risk.events import ListsChanged, ModelsChanged, RulesChanged
 log = logging.getLogger(__name__)
 
 RELOAD_CHECK_S = 5.0
+EVICT_IDLE_EVERY_S = 600.0  # how often the in-memory store forgets entities idle past the horizon
 WARM_CACHE_ANSWERS = 50_000
 
 
@@ -192,12 +193,20 @@ class RiskRuntime:
         self.reload()
 
     async def _watch_for_changes(self) -> None:
+        loop = asyncio.get_running_loop()
+        evict_at = loop.time() + EVICT_IDLE_EVERY_S
         while True:
             await asyncio.sleep(self._reload_check_s)
             try:
                 await asyncio.to_thread(self._reload_if_changed)
             except Exception:  # a failed check must not stop later ones
                 log.exception("checking for rule and list changes failed")
+            store = self.scorer.store
+            if loop.time() >= evict_at and isinstance(store, MemoryStateStore):
+                # On the loop, between scorings: the tables are not thread-safe.
+                evicted = store.evict_idle(self._clock().timestamp())
+                log.info("forgot %d entities idle past the state horizon", evicted)
+                evict_at = loop.time() + EVICT_IDLE_EVERY_S
 
     def _reload_if_changed(self) -> None:
         with self.database.read_session() as session:

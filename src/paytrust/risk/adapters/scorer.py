@@ -1,5 +1,6 @@
 """The async scorer: an ``Engine`` wired to a state store, for the HTTP route, the stream
-worker, backtests and the demo. One state read and one state write per call."""
+worker and the demo. In memory, the engine updates the store's tables in place; a shared
+store costs one state read and one state write per call."""
 
 from __future__ import annotations
 
@@ -27,12 +28,7 @@ class Scorer:
         self._clock = clock
 
     async def score(self, txn: Transaction, locale: str = "en") -> ScoreResult:
-        started = perf_counter()
-        engine = self.engine
-        snapshot = await self.store.read(engine.state_keys(txn))
-        result, update = engine.score(txn, snapshot, self._clock(), locale)
-        await self.store.apply(update)
-        return replace(result, latency_ms=(perf_counter() - started) * 1000)
+        return (await self.score_batch([txn], locale))[0]
 
     async def score_batch(
         self, txns: Sequence[Transaction], locale: str = "en"
@@ -42,14 +38,13 @@ class Scorer:
         if not txns:
             return []
         started = perf_counter()
-        engine = self.engine
-        if isinstance(self.store, MemoryStateStore):  # no read, no copies, one apply
-            results = engine.score_batch_in_place(txns, self.store.states, self._clock(),
-                                                  locale)
+        engine, store = self.engine, self.store
+        if isinstance(store, MemoryStateStore):
+            results = engine.score_in_place(txns, store.tables, self._clock(), locale)
         else:
             keys = [key for txn in txns for key in engine.state_keys(txn)]
-            snapshot = await self.store.read(keys)
+            snapshot = await store.read(keys)
             results, update = engine.score_batch(txns, snapshot, self._clock(), locale)
-            await self.store.apply(update)
+            await store.apply(update)
         latency_ms = (perf_counter() - started) * 1000 / len(txns)
         return [replace(result, latency_ms=latency_ms) for result in results]

@@ -28,8 +28,8 @@ import orjson
 from redis.asyncio import Redis
 
 from paytrust.risk.engine.state import (
+    KIND_RESOLUTIONS,
     KIND_SETS,
-    RESOLUTIONS,
     SERIES_WIDTH,
     SET_CAPACITY,
     STATE_HORIZON_S,
@@ -127,7 +127,7 @@ class RedisStateStore:
     def _operation(self, update: EntityUpdate) -> list[Any]:
         at = update.at
         increments: list[str] = []
-        for resolution in RESOLUTIONS:
+        for resolution in KIND_RESOLUTIONS[update.key[0]]:
             index = int(at // resolution)
             for position, value in enumerate(update.series):
                 if value:

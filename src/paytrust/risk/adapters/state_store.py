@@ -1,9 +1,11 @@
-"""The one interface every entity-state store implements.
+"""The entity-state stores a scorer can use.
 
-A transaction (or a batch) costs one ``read`` of every key it needs and one ``apply`` of
-every update it produced. Updates are commutative (see ``risk.engine.state``), so scorers
-sharing a store may interleave freely without losing increments. Inside a batch, the
-engine itself makes later transactions see earlier ones (``Engine.score_batch``).
+``MemoryStateStore`` keeps the state of one process in the compiled features' tables.
+A ``SharedStateStore`` (Redis) is shared by any number of scoring processes: a transaction
+(or a batch) costs one ``read`` of every key it needs and one ``apply`` of every update it
+produced. Updates are commutative (see ``risk.engine.state``), so scorers sharing a store
+may interleave freely without losing increments. Inside a batch, the engine itself makes
+later transactions see earlier ones (``Engine.score_batch``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.engine.state import EntityKey, StateSnapshot, StateUpdate
 
 
-class StateStore(Protocol):
+class SharedStateStore(Protocol):
     async def read(self, keys: Iterable[EntityKey]) -> StateSnapshot:
         """States of ``keys`` that exist; a key absent from the result was never seen."""
         ...
@@ -24,3 +27,6 @@ class StateStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+StateStore = MemoryStateStore | SharedStateStore

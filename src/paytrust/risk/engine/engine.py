@@ -17,6 +17,7 @@ import numpy as np
 
 from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
 from paytrust.risk.engine.features import VOCABULARY, FieldType, compute_features, state_keys
+from paytrust.risk.engine.features.tables import FeatureTables
 from paytrust.risk.engine.lists import ListSnapshot
 from paytrust.risk.engine.model import ModelError, ModelOutput, ScoringModel, feature_matrix
 from paytrust.risk.engine.policy import (
@@ -154,25 +155,23 @@ class Engine:
                                        now, locale)
         return results, tuple(updates)
 
-    def score_batch_in_place(
+    def score_in_place(
         self,
         txns: Sequence[Transaction],
-        states: dict[EntityKey, EntityState],
-        now: datetime,
+        tables: FeatureTables,
+        now: datetime | None,
         locale: str = "en",
     ) -> list[ScoreResult]:
-        """``score_batch`` for state the caller owns in memory (the in-memory store's
-        own states): each transaction's updates are applied to ``states`` once, as it
-        is scored, with no copies and nothing left to apply afterwards."""
-
-        def apply(update: StateUpdate) -> None:
-            for entity_update in update:
-                state = states.get(entity_update.key)
-                if state is None:
-                    state = states[entity_update.key] = EntityState()
-                apply_update(state, entity_update)
-
-        return self._score_in_order(txns, states, apply, now, locale)
+        """``score_batch`` on the in-memory tables, with the compiled features: each
+        transaction's updates are applied to ``tables`` as it is scored. ``now=None``
+        scores each transaction as of its own time (replays of history)."""
+        all_features = tables.features(txns, self.config)
+        lists = self.lists
+        clock = None if now is None else now.timestamp()
+        for txn, features in zip(txns, all_features, strict=True):
+            features.update(lists.features(
+                txn, txn.occurred_at.timestamp() if clock is None else clock))
+        return self._decide_all(txns, all_features, locale)
 
     def _score_in_order(
         self,
@@ -190,6 +189,11 @@ class Engine:
             features, update = self._features(txn, view, clock)
             all_features.append(features)
             apply(update)
+        return self._decide_all(txns, all_features, locale)
+
+    def _decide_all(
+        self, txns: Sequence[Transaction], all_features: list[dict[str, object]], locale: str
+    ) -> list[ScoreResult]:
         champion, challenger = self._predict(all_features)
         return [
             self._decide(txn, features, champion, row, challenger, locale)

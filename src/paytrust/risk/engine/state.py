@@ -4,7 +4,7 @@ Every update is a *commutative* operation, so concurrent scorers sharing one Red
 lose each other's work, and applying a batch of updates in any order gives the same state:
 
 * bucket increments — each series value is added to the time bucket of the event at every
-  resolution (``RESOLUTIONS``); a window is the sum of its last buckets;
+  resolution its kind keeps (``KIND_RESOLUTIONS``); a window is the sum of its last buckets;
 * total increments — all-time accumulators (count, sum and sum of squares of log-amounts);
 * maxima — keep the largest value (last-seen time; first-seen is kept as ``-time``);
 * members — add a member with a timestamp, keeping its latest timestamp; a set keeps only
@@ -50,6 +50,16 @@ RESOLUTIONS: Final[dict[int, int]] = {10: 6, 300: 12, 3_600: 24, 86_400: 30}
 STATE_HORIZON_S: Final = 31 * 86_400  # nothing older matters; Redis keys expire after this
 SET_CAPACITY: Final[dict[str, int]] = {
     "devices": 32, "payees": 64, "countries": 16, "customers": 64, "senders": 64, "geo": 1,
+}
+# The resolutions each kind of entity keeps: those of the windows its features read
+# (1 min -> 10 s, 1 h -> 5 min, 24 h -> 1 h, 7 d and 30 d -> 1 day; see features/windows.py).
+KIND_RESOLUTIONS: Final[dict[EntityKind, tuple[int, ...]]] = {
+    EntityKind.CUSTOMER: (10, 300, 3_600, 86_400),
+    EntityKind.ACCOUNT: (300, 3_600, 86_400),
+    EntityKind.DEVICE: (300, 3_600),
+    EntityKind.IP: (10, 300),
+    EntityKind.PAYEE: (3_600, 86_400),
+    EntityKind.MERCHANT: (300, 3_600, 86_400),
 }
 # The member sets each kind of entity keeps (the Redis store reads exactly these).
 KIND_SETS: Final[dict[EntityKind, tuple[str, ...]]] = {
@@ -113,7 +123,7 @@ def apply_update(state: EntityState, update: EntityUpdate) -> None:
     at = update.at
     series = update.series
     all_buckets = state.buckets
-    for resolution in RESOLUTIONS:
+    for resolution in KIND_RESOLUTIONS[update.key[0]]:
         buckets = all_buckets.get(resolution)
         if buckets is None:
             buckets = all_buckets[resolution] = {}

@@ -59,16 +59,16 @@ def state_keys(txn: Transaction) -> tuple[EntityKey, ...]:
 def compute_features(
     txn: Transaction, snapshot: StateSnapshot, config: EngineConfig
 ) -> tuple[Features, StateUpdate]:
+    """Every state feature of ``txn`` (``STATE_FEATURE_NAMES``) and the updates it causes.
+    The reference implementation: the in-memory store computes the same with ``kernel``."""
     at = txn.occurred_at.timestamp()
     amount_fen = txn.amount_minor * config.fen_per_minor_unit[txn.currency]
     amount = amount_fen / _FEN
-    threshold = config.reporting_threshold_cny
-    is_small = amount <= config.small_amount_cny
-    is_near = threshold * (1.0 - config.near_threshold_band) <= amount < threshold
+    ctx = transaction_features(txn, config)
     is_refund = txn.type is TransactionType.REFUND
-    series = (1.0, amount_fen, float(is_small), float(is_near), float(is_refund),
+    series = (1.0, amount_fen, 1.0 if ctx["txn.is_small_amount"] else 0.0,
+              1.0 if ctx["txn.is_near_threshold"] else 0.0, 1.0 if is_refund else 0.0,
               amount_fen if is_refund else 0.0)
-    ctx: Features = _transaction_features(txn, at, amount, is_small, is_near)
 
     get = snapshot.get
     updates = [
@@ -88,9 +88,11 @@ def compute_features(
     return ctx, tuple(updates)
 
 
-def _transaction_features(
-    txn: Transaction, at: float, amount: float, is_small: bool, is_near: bool
-) -> Features:
+def transaction_features(txn: Transaction, config: EngineConfig) -> Features:
+    """The features of the transaction alone, needing no state."""
+    at = txn.occurred_at.timestamp()
+    amount = txn.amount_minor * config.fen_per_minor_unit[txn.currency] / _FEN
+    threshold = config.reporting_threshold_cny
     counterparty_country = txn.payee_country or txn.merchant_country
     before = txn.balance_before_minor
     major = 10 ** CURRENCY_EXPONENTS[txn.currency]
@@ -110,8 +112,9 @@ def _transaction_features(
             txn.country and counterparty_country and counterparty_country != txn.country
         ),
         "txn.is_round_amount": txn.amount_minor % (100 * major) == 0,
-        "txn.is_small_amount": is_small,
-        "txn.is_near_threshold": is_near,
+        "txn.is_small_amount": amount <= config.small_amount_cny,
+        "txn.is_near_threshold": threshold * (1.0 - config.near_threshold_band) <= amount
+        < threshold,
         "txn.balance_drain_ratio": txn.amount_minor / before if before and before > 0 else None,
     }
 

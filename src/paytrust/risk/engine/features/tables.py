@@ -1,0 +1,235 @@
+"""Columnar entity state for the compiled features: one table per kind of entity.
+
+An entity's row ("slot") is found through a dict from its id; rows of entities idle past the
+state horizon are freed by ``evict_idle`` and reused. Tables double when full. Memory is a
+fixed amount per entity, set by the rings and sets of its kind (``memory_per_entity``):
+about 6 KB for a customer, 1-5 KB for the other kinds.
+
+``FeatureTables.compute`` is the hot path: it resolves each transaction's entities to
+slots, packs the numbers the kernel needs, and lets one compiled call compute every
+transaction's state features and apply its updates, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import inf, nan
+
+import numpy as np
+
+from paytrust.risk.engine.config import EngineConfig
+from paytrust.risk.engine.features import kernel
+from paytrust.risk.engine.features.compute import Features, transaction_features
+from paytrust.risk.engine.features.geo import decode_point, encode_point
+from paytrust.risk.engine.features.vocabulary import SPECS, FieldType
+from paytrust.risk.engine.features.windows import WINDOWS
+from paytrust.risk.engine.state import (
+    KIND_RESOLUTIONS,
+    KIND_SETS,
+    RESOLUTIONS,
+    SERIES_WIDTH,
+    SET_CAPACITY,
+    STATE_HORIZON_S,
+    EntityKind,
+)
+from paytrust.risk.engine.transaction import Transaction, TransactionType
+
+_INITIAL_CAPACITY = 256
+_NULLABLE = tuple(i for i, name in enumerate(kernel.FEATURES) if SPECS[name].nullable)
+_BOOLEAN = tuple(i for i, name in enumerate(kernel.FEATURES)
+                 if SPECS[name].type is FieldType.BOOL)
+
+
+def _check_kernel_layout() -> None:
+    """The kernel's literal constants must describe the reference's state (see kernel.py)."""
+    kinds = [EntityKind(name) for name in kernel.KINDS]
+    problems = []
+    for kind, rings, sets in zip(kinds, kernel.RINGS, kernel.SETS, strict=True):
+        if tuple(r for r, _ in rings) != KIND_RESOLUTIONS[kind] or any(
+            RESOLUTIONS[r] != kept for r, kept in rings
+        ):
+            problems.append(f"rings of {kind}")
+        keyed_sets = tuple(name for name in KIND_SETS[kind] if name != "geo")  # geo: scalars
+        if tuple(name for name, _ in sets) != keyed_sets or any(
+            SET_CAPACITY[name] != capacity for name, capacity in sets
+        ):
+            problems.append(f"sets of {kind}")
+    windows = {"1m": kernel.C_1M, "1h": kernel.C_1H, "24h": kernel.C_24H, "7d": kernel.C_7D,
+               "30d": kernel.C_30D}
+    if any((int(w[2]), w[3]) != WINDOWS[name] for name, w in windows.items()):
+        problems.append("windows")
+    if len(kernel.SERIES) != SERIES_WIDTH or kernel.STATE_HORIZON_S != STATE_HORIZON_S:
+        problems.append("series or horizon")
+    if problems:
+        raise RuntimeError(f"features/kernel.py disagrees with state.py: {problems}")
+
+
+_check_kernel_layout()
+
+
+class KindTable:
+    """The rows of one kind of entity."""
+
+    def __init__(self, kind: int, capacity: int = _INITIAL_CAPACITY) -> None:
+        self._bucket_count = sum(kept for _, kept in kernel.RINGS[kind])
+        self._member_columns = sum(capacity for _, capacity in kernel.SETS[kind])
+        self._set_count = len(kernel.SETS[kind])
+        self._defaults = np.array(kernel.SCALAR_DEFAULTS[:kernel.KIND_SCALARS[kind]])
+        self.slots: dict[str, int] = {}
+        self._free: list[int] = []
+        self._used = 0  # slots ever handed out; those in ``_free`` are reusable
+        self.arrays: kernel.TableArrays = self._allocate(capacity)
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    @property
+    def capacity(self) -> int:
+        return len(self.arrays[0])
+
+    def memory_per_entity(self) -> int:
+        return sum(array[0].nbytes for array in self.arrays)
+
+    def find(self, entity_id: str) -> int:
+        """The entity's slot, or -1 when it has never been seen (or was evicted)."""
+        return self.slots.get(entity_id, -1)
+
+    def slot(self, entity_id: str) -> int:
+        """The entity's slot, a fresh empty one if it is new."""
+        slot = self.slots.get(entity_id)
+        if slot is None:
+            slot = self.slots[entity_id] = self._take_slot()
+        return slot
+
+    def evict_idle(self, horizon: float) -> int:
+        """Free the slots of entities last seen at or before ``horizon``."""
+        entity_ids = list(self.slots)
+        slots = np.fromiter(self.slots.values(), dtype=np.int64, count=len(entity_ids))
+        idle = np.flatnonzero(self.arrays[1][slots, kernel.SCALARS.index("last_at")] <= horizon)
+        for position in idle.tolist():
+            del self.slots[entity_ids[position]]
+        freed = slots[idle]
+        self._clear(freed)
+        self._free.extend(freed.tolist())
+        return len(freed)
+
+    def _take_slot(self) -> int:
+        if self._free:
+            return self._free.pop()
+        if self._used == self.capacity:
+            self._grow()
+        self._used += 1
+        return self._used - 1
+
+    def _allocate(self, capacity: int) -> kernel.TableArrays:
+        buckets = np.zeros((capacity, self._bucket_count, kernel.BUCKET_WIDTH))
+        buckets[:, :, 0] = -inf
+        scalars = np.empty((capacity, len(self._defaults)))
+        scalars[:] = self._defaults
+        return (buckets, scalars,
+                np.zeros((capacity, self._member_columns), dtype=np.int64),
+                np.zeros((capacity, self._member_columns)),
+                np.zeros((capacity, self._set_count), dtype=np.int64))
+
+    def _grow(self) -> None:
+        old = self.arrays
+        new = self._allocate(2 * len(old[0]))
+        for before, after in zip(old, new, strict=True):
+            after[: len(before)] = before
+        self.arrays = new
+
+    def _clear(self, slots: kernel.IntArray) -> None:
+        buckets, scalars, hashes, times, counts = self.arrays
+        buckets[slots] = 0.0
+        buckets[slots, :, 0] = -inf
+        scalars[slots] = self._defaults
+        hashes[slots] = 0
+        times[slots] = 0.0
+        counts[slots] = 0
+
+
+class FeatureTables:
+    """Every kind's table: the in-memory entity state of the compiled features."""
+
+    def __init__(self) -> None:
+        (self.customer, self.account, self.device, self.ip, self.payee,
+         self.merchant) = self.tables = tuple(KindTable(kind) for kind in range(len(kernel.KINDS)))
+
+    def __len__(self) -> int:
+        return sum(len(table) for table in self.tables)
+
+    def evict_idle(self, now: float) -> int:
+        """Forget entities idle past the state horizon; returns how many."""
+        horizon = now - STATE_HORIZON_S
+        return sum(table.evict_idle(horizon) for table in self.tables)
+
+    def features(self, txns: Sequence[Transaction], config: EngineConfig) -> list[Features]:
+        """``compute_features`` of each transaction in order, its updates applied: the same
+        names and values (null as ``None``, booleans as ``bool``)."""
+        rows = self.compute(txns, config).tolist()
+        return [_as_features(transaction_features(txn, config), row)
+                for txn, row in zip(txns, rows, strict=True)]
+
+    def compute(self, txns: Sequence[Transaction], config: EngineConfig) -> kernel.FloatArray:
+        """The state features of ``txns`` (a row each, columns ``kernel.FEATURES``), each
+        transaction seeing the ones before it; their updates are applied."""
+        values = np.empty((len(txns), len(kernel.VALUE_COLUMNS)))
+        refs = np.empty((len(txns), len(kernel.REF_COLUMNS)), dtype=np.int64)
+        for row, txn in enumerate(txns):
+            values[row] = _values(txn, config)
+            refs[row] = self._refs(txn)
+        out = np.empty((len(txns), len(kernel.FEATURES)))
+        customer, account, device, ip, payee, merchant = (t.arrays for t in self.tables)
+        kernel.score_rows(values, refs, _params(config), customer, account, device, ip, payee,
+                          merchant, out)
+        return out
+
+    def _refs(self, txn: Transaction) -> tuple[int, ...]:
+        """Slots first (allocating the entities the transaction updates; the inbound view of
+        the paying account is only read), then the hashes of the members it adds."""
+        device_id, payee_id, merchant_id = txn.device_id, txn.payee_id, txn.merchant_id
+        counterparty = payee_id or merchant_id
+        return (
+            self.customer.slot(txn.customer_id),
+            self.account.slot(txn.account_id),
+            self.payee.find(txn.account_id),
+            self.device.slot(device_id) if device_id else -1,
+            self.ip.slot(txn.ip) if txn.ip else -1,
+            self.payee.slot(payee_id) if payee_id and payee_id != txn.account_id else -1,
+            self.merchant.slot(merchant_id) if merchant_id else -1,
+            hash(device_id), hash(counterparty), hash(txn.country), hash(txn.customer_id),
+            hash(txn.account_id), 1 if counterparty else 0, 1 if txn.country else 0,
+        )
+
+
+def _as_features(features: Features, row: list[object]) -> Features:
+    for column in _NULLABLE:
+        if row[column] != row[column]:  # NaN
+            row[column] = None
+    for column in _BOOLEAN:
+        row[column] = row[column] == 1.0
+    features.update(zip(kernel.FEATURES, row, strict=True))
+    return features
+
+
+def _values(txn: Transaction, config: EngineConfig) -> tuple[float, ...]:
+    latitude, longitude = txn.latitude, txn.longitude
+    if latitude is None or longitude is None:
+        latitude = longitude = stored_latitude = stored_longitude = nan
+    else:  # the point is remembered as the reference stores it: to 4 decimals
+        stored_latitude, stored_longitude = decode_point(encode_point(latitude, longitude))
+    changed, swapped = txn.credential_changed_at, txn.sim_swapped_at
+    return (
+        txn.occurred_at.timestamp(), txn.amount_minor * config.fen_per_minor_unit[txn.currency],
+        latitude, longitude, stored_latitude, stored_longitude,
+        changed.timestamp() if changed is not None else nan,
+        swapped.timestamp() if swapped is not None else nan,
+        1.0 if txn.type is TransactionType.REFUND else 0.0,
+    )
+
+
+def _params(config: EngineConfig) -> kernel.FloatArray:
+    threshold = config.reporting_threshold_cny
+    return np.array([config.small_amount_cny, threshold * (1.0 - config.near_threshold_band),
+                     threshold, float(config.min_history_for_zscore),
+                     config.min_geo_interval_s])

@@ -1,0 +1,184 @@
+"""The compiled features equal the reference ``compute_features``, transaction by transaction.
+
+Streams reach each entity in time order with distinct times (see kernel.py: late
+transactions and same-instant evictions are where the two may differ by design).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from math import isclose
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
+from paytrust.risk.engine.features import STATE_FEATURE_NAMES, compute_features, kernel
+from paytrust.risk.engine.features.compute import transaction_features
+from paytrust.risk.engine.features.tables import FeatureTables
+from paytrust.risk.engine.state import (
+    SET_CAPACITY,
+    STATE_HORIZON_S,
+    EntityKey,
+    EntityKind,
+    EntityState,
+    apply_update,
+)
+from paytrust.risk.engine.transaction import AuthMethod, Channel, Transaction, TransactionType
+from tests.risk.engine.factories import T0, make_txn, random_stream
+
+
+def varied_stream(seed: int, count: int) -> list[Transaction]:
+    """Every optional field present or absent, amounts small to near the threshold, sets
+    pushed past capacity, gaps past the state horizon, credential and SIM changes."""
+    rng = random.Random(seed)
+    at = T0
+    txns = []
+    for _ in range(count):
+        gap = rng.choice([rng.uniform(0.001, 30), rng.uniform(30, 4_000),
+                          rng.uniform(4_000, 200_000)])
+        if rng.random() < 0.01:
+            gap += STATE_HORIZON_S
+        at += timedelta(seconds=gap)
+        customer = rng.randrange(6)
+        is_payment = rng.random() < 0.5
+        payee = rng.choice([None, f"a{rng.randrange(8)}", f"a{customer}", f"p{rng.randrange(90)}"])
+        txns.append(make_txn(
+            at,
+            type=rng.choice(list(TransactionType)),
+            amount_minor=rng.choice([300, 1_000, 4_700_000, 4_990_000, rng.randrange(1, 10**8)]),
+            currency=rng.choice(["CNY", "HKD", "USD", "JPY"]),
+            customer_id=f"c{customer}",
+            account_id=f"a{customer}",
+            channel=rng.choice(list(Channel)),
+            auth_method=rng.choice(list(AuthMethod)),
+            payee_id=None if is_payment else payee,
+            merchant_id=f"m{rng.randrange(3)}" if is_payment and rng.random() < 0.9 else None,
+            device_id=rng.choice([None, "", f"d{rng.randrange(50)}"]),
+            ip=rng.choice([None, f"10.0.{rng.randrange(3)}.{rng.randrange(90)}"]),
+            country=rng.choice([None, "CN", "HK", "US", *(f"X{i}" for i in range(20))]),
+            latitude=rng.choice([None, rng.uniform(-60, 60)]),
+            longitude=rng.uniform(-170, 170),
+            balance_before_minor=rng.choice([None, 0, 10**7]),
+            credential_changed_at=rng.choice(
+                [None, None, at - timedelta(hours=rng.uniform(0, 90))]),
+            sim_swapped_at=rng.choice(
+                [None, None, None, at - timedelta(hours=rng.uniform(0, 9))]),
+        ))
+    return txns
+
+
+def assert_kernel_matches_reference(txns: list[Transaction], batch: int,
+                                    config: EngineConfig = DEFAULT_CONFIG) -> None:
+    tables = FeatureTables()
+    states: dict[EntityKey, EntityState] = {}
+    for start in range(0, len(txns), batch):
+        chunk = txns[start:start + batch]
+        for txn, compiled in zip(chunk, tables.features(chunk, config), strict=True):
+            expected, update = compute_features(txn, states, config)
+            for entity_update in update:
+                apply_update(states.setdefault(entity_update.key, EntityState()), entity_update)
+            assert_same_features(compiled, expected, txn.transaction_id)
+
+
+def assert_same_features(compiled: dict[str, object], expected: dict[str, object],
+                         where: str) -> None:
+    """Equal names, nulls, booleans and strings; equal numbers, but geo distances may
+    differ in the last bit (the compiled sin and cos)."""
+    assert compiled.keys() == expected.keys()
+    for name, value in expected.items():
+        actual = compiled[name]
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            assert actual == value, (where, name, actual, value)
+            assert type(actual) is type(value), (where, name, actual, value)
+        else:
+            assert isinstance(actual, int | float), (where, name, actual)
+            assert isinstance(value, int | float)
+            assert isclose(actual, value, rel_tol=1e-12), (where, name, actual, value)
+
+
+def test_the_kernel_computes_every_state_feature_and_nothing_else() -> None:
+    names = set(kernel.FEATURES) | set(transaction_features(make_txn(), DEFAULT_CONFIG))
+    assert names == set(STATE_FEATURE_NAMES)
+    assert len(kernel.FEATURES) == len(set(kernel.FEATURES))
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), batch=st.sampled_from([1, 7, 64]))
+def test_compiled_features_equal_the_reference_on_varied_streams(seed: int, batch: int) -> None:
+    assert_kernel_matches_reference(varied_stream(seed, 400), batch)
+
+
+def test_compiled_features_equal_the_reference_on_a_long_mixed_stream() -> None:
+    assert_kernel_matches_reference(random_stream(3, 3_000, customers=40), 256)
+
+
+def test_compiled_features_follow_the_engine_config() -> None:
+    config = EngineConfig(small_amount_cny=50.0, reporting_threshold_cny=20_000.0,
+                          near_threshold_band=0.3, min_history_for_zscore=2,
+                          min_geo_interval_s=600.0)
+    assert_kernel_matches_reference(varied_stream(9, 300), 16, config)
+
+
+def test_full_member_sets_evict_their_oldest_member() -> None:
+    capacity = SET_CAPACITY["devices"]
+    txns = [make_txn(at=i * 10.5, device_id=f"d{i}") for i in range(capacity + 3)]
+    # d0..d2 were evicted; paying again from d0 is a new device, from the newest is not
+    txns += [make_txn(at=1_000, device_id="d0"), make_txn(at=1_010,
+                                                          device_id=f"d{capacity + 2}")]
+    tables = FeatureTables()
+    features = tables.features(txns, DEFAULT_CONFIG)
+    assert features[-2]["customer.new_device"] is True
+    assert features[-1]["customer.new_device"] is False
+    assert_kernel_matches_reference(txns, 5)
+
+
+def test_reading_the_inbound_view_of_an_account_creates_no_entity() -> None:
+    tables = FeatureTables()
+    tables.features([make_txn(payee_id="p1")], DEFAULT_CONFIG)
+    assert tables.payee.find("a1") == -1
+    assert tables.payee.find("p1") >= 0
+
+
+def test_tables_grow_and_keep_every_entity() -> None:
+    txns = [make_txn(at=i, customer_id=f"c{i}", account_id=f"a{i}", payee_id=f"a{i + 1}")
+            for i in range(700)]
+    tables = FeatureTables()
+    tables.features(txns, DEFAULT_CONFIG)
+    assert tables.customer.capacity >= 700
+    assert len(tables.customer) == 700
+    assert_kernel_matches_reference(txns + txns[:50], 100)
+
+
+def test_idle_entities_are_evicted_and_their_slots_come_back_empty() -> None:
+    tables = FeatureTables()
+    old = make_txn(at=0, device_id="d-old", payee_id="p-old")
+    tables.features([old], DEFAULT_CONFIG)
+    later = T0.timestamp() + STATE_HORIZON_S + 1
+    assert tables.evict_idle(later) == len(compute_features(old, {}, DEFAULT_CONFIG)[1])
+    assert len(tables) == 0
+    # Someone new takes the freed slots and starts from nothing.
+    fresh = make_txn(at=STATE_HORIZON_S + 2, customer_id="c-new", account_id="a-new",
+                     device_id="d-new", payee_id="p-new")
+    features = tables.features([fresh], DEFAULT_CONFIG)[0]
+    expected, _ = compute_features(fresh, {}, DEFAULT_CONFIG)
+    assert_same_features(features, expected, fresh.transaction_id)
+    assert tables.customer.find("c-new") >= 0
+
+
+def test_recently_active_entities_survive_eviction() -> None:
+    tables = FeatureTables()
+    tables.features([make_txn(at=0, customer_id="c-old"),
+                     make_txn(at=STATE_HORIZON_S, customer_id="c-recent")], DEFAULT_CONFIG)
+    tables.evict_idle(T0.timestamp() + STATE_HORIZON_S + 1)
+    assert tables.customer.find("c-old") == -1
+    assert tables.customer.find("c-recent") >= 0
+    assert tables.account.find("a1") >= 0  # the account paid recently, with c-recent
+
+
+def test_memory_per_entity_is_fixed_by_its_kind() -> None:
+    tables = FeatureTables()
+    assert tables.customer.memory_per_entity() < 8_192
+    assert tables.ip.memory_per_entity() < tables.customer.memory_per_entity()
+    assert EntityKind.CUSTOMER.value == kernel.KINDS[0]
