@@ -1,11 +1,12 @@
 """In-process scoring: features + lists + the compiled default rule pack + a LightGBM model
 + policy, on simulated traffic.
 
-Prints one table. Baseline (same run): features alone on the in-memory store — the work
-every scoring must do before any rule or model. Rows: the full engine one call per
-transaction, the full engine in batches (in place on the in-memory store), the async
-``Scorer`` the HTTP route uses (single and batched), and the same with the Redis store when
-it answers on 127.0.0.1:6379. p50/p99 are per call for single rows and per transaction
+Prints one table. Baseline (same run): the reference feature code (``compute_features``,
+pure Python, on dict state) — the work every scoring must do before any rule or model, as it
+was before the compiled kernel. Rows: the compiled features alone, the full engine one call
+per transaction and in batches (in place on the in-memory tables), the async ``Scorer`` the
+HTTP route uses (single and batched), and the same with the Redis store when it answers on
+127.0.0.1:6379. p50/p99 are per call for single rows and per transaction
 (the batch's time shared) for batched rows.
 
 The model (200 trees at most, early stopping) is trained in the run on a separate simulated
@@ -29,10 +30,12 @@ from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.adapters.state_store import StateStore
 from paytrust.risk.engine.config import DEFAULT_CONFIG
 from paytrust.risk.engine.engine import Engine
-from paytrust.risk.engine.features import VOCABULARY, compute_features, state_keys
+from paytrust.risk.engine.features import VOCABULARY, compute_features
+from paytrust.risk.engine.features.tables import FeatureTables
 from paytrust.risk.engine.lightgbm_model import LightGBMScoringModel
 from paytrust.risk.engine.lists import load_high_risk_countries, load_lists
 from paytrust.risk.engine.rules import compile_ruleset, parse_ruleset
+from paytrust.risk.engine.state import EntityKey, EntityState, apply_update
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.service.rulesets import default_pack_yaml
 from paytrust.risk.training import Example, replay_features, time_split, train_model
@@ -138,27 +141,34 @@ def main() -> None:
     model = _model()
     engine = Engine(rules, lists, model)
 
-    def features_only(store: MemoryStateStore) -> Callable[[Transaction], object]:
+    def reference_features() -> Callable[[Transaction], object]:
+        states: dict[EntityKey, EntityState] = {}
+
         def score(txn: Transaction) -> None:
-            _, update = compute_features(txn, store.read_sync(state_keys(txn)), DEFAULT_CONFIG)
-            store.apply_sync(update)
+            _, update = compute_features(txn, states, DEFAULT_CONFIG)
+            for entity_update in update:
+                apply_update(states.setdefault(entity_update.key, EntityState()), entity_update)
         return score
 
-    def engine_single(store: MemoryStateStore) -> Callable[[Transaction], object]:
-        def score(txn: Transaction) -> None:
-            _, update = engine.score(txn, store.read_sync(engine.state_keys(txn)), NOW)
-            store.apply_sync(update)
-        return score
+    def compiled_features() -> Callable[[Transaction], object]:
+        tables = FeatureTables()
+        return lambda txn: tables.features([txn], DEFAULT_CONFIG)
 
-    def engine_batch(store: MemoryStateStore) -> Callable[[list[Transaction]], object]:
-        return lambda batch: engine.score_batch_in_place(batch, store.states, NOW)
+    def engine_single() -> Callable[[Transaction], object]:
+        tables = FeatureTables()
+        return lambda txn: engine.score_in_place([txn], tables, NOW)
+
+    def engine_batch() -> Callable[[list[Transaction]], object]:
+        tables = FeatureTables()
+        return lambda batch: engine.score_in_place(batch, tables, NOW)
 
     rows = [
-        timed_each("baseline: features only, memory store", txns,
-                   features_only(MemoryStateStore())),
-        timed_each("engine, single call, memory store", txns, engine_single(MemoryStateStore())),
+        timed_each("baseline: reference features (pure Python), dict state", txns,
+                   reference_features()),
+        timed_each("compiled features, single call", txns, compiled_features()),
+        timed_each("engine, single call, memory store", txns, engine_single()),
         timed_batches(f"engine, batch {args.batch}, memory store", txns, args.batch,
-                      engine_batch(MemoryStateStore())),
+                      engine_batch()),
     ]
     rows += asyncio.run(scorer_rows(engine, MemoryStateStore(), "memory store", txns,
                                     args.batch))

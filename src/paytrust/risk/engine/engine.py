@@ -336,5 +336,7 @@ def _safe_predict(
 def _top_contributions(
     names: Sequence[str], contributions: np.ndarray[Any, Any], limit: int = 8
 ) -> tuple[tuple[str, float], ...]:
+    if not contributions.any():  # a row the model did not explain (a low score)
+        return ()
     order = np.argsort(-contributions)[:limit]
     return tuple((names[i], float(contributions[i])) for i in order if contributions[i] > 0)

@@ -6,9 +6,10 @@ attributions, precomputed once per leaf when the model loads: walking from a tre
 a leaf, each split moves the node value from the parent's to the child's, and that move is
 credited to the split's feature. A leaf's vector of credits sums to its value minus the
 root's, so a row's contributions are exact (they sum to its raw score minus the bias).
-Scoring is one ``pred_leaf`` call: the raw score and the contributions are both sums over
-the row's leaves of numbers computed at load time (contributions only for rows scoring at
-least ``EXPLAIN_FROM``).
+Scoring walks the trees in compiled code (``forest.py``, checked leaf for leaf against
+LightGBM): the raw score and the contributions are both sums over the row's leaves of
+numbers computed at load time (contributions only for rows scoring at least
+``EXPLAIN_FROM``). LightGBM itself trains, parses and serialises; it is not called to score.
 
 The serialised form (``to_text`` / ``from_text``) is a small JSON envelope — version,
 feature order, category codes, a SHA-256 of the model — around LightGBM's own text model.
@@ -20,13 +21,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import lightgbm
 import numpy as np
+import numpy.typing as npt
 import orjson
-from lightgbm.basic import _InnerPredictor
 
+from paytrust.risk.engine.forest import Forest
 from paytrust.risk.engine.model import FloatArray, ModelError, ModelOutput
 
 _FORMAT = "paytrust-lightgbm/1"
@@ -49,17 +50,12 @@ class LightGBMScoringModel:
             raise ModelError(f"model {version}: the booster has {booster.num_feature()} "
                              f"features, the envelope names {len(feature_names)}")
         self._booster = booster
-        # Built once with one thread. ``Booster.predict`` builds a predictor per call (about
-        # 10 µs) and uses the model's training threads: OpenMP fan-out costs more than it
-        # saves on a few rows, and on a busy machine its spinning threads turned a 20 µs
-        # prediction into milliseconds.
-        self._predictor = _InnerPredictor.from_booster(booster, {"num_threads": 1})
         self.explain_from = explain_from
         self._version = version
         self._feature_names = tuple(feature_names)
         self._categories = {name: dict(codes) for name, codes in (categories or {}).items()}
-        self._leaf_values, self._leaf_credits, self._offsets, self.bias = _leaf_tables(
-            booster.dump_model(), len(self._feature_names))
+        self._forest = Forest.from_dump(booster.dump_model(), len(self._feature_names))
+        self.bias = self._forest.bias
 
     @property
     def version(self) -> str:
@@ -80,17 +76,12 @@ class LightGBMScoringModel:
     def predict(self, rows: FloatArray) -> ModelOutput:
         """Probabilities, and contributions for the rows worth explaining (the others'
         stay zero: their reason is the low score itself)."""
-        leaves = self._leaves(rows)
-        probabilities = 1.0 / (1.0 + np.exp(-self._leaf_values[leaves].sum(axis=1)))
-        contributions = np.zeros((len(rows), len(self._feature_names)))
-        for row in np.flatnonzero(probabilities >= self.explain_from):
-            contributions[row] = self._leaf_credits[leaves[row]].sum(axis=0)
+        probabilities, contributions = self._forest.predict(rows, self.explain_from)
         return ModelOutput(probabilities, contributions)
 
-    def _leaves(self, rows: FloatArray) -> np.ndarray[Any, np.dtype[np.intp]]:
-        """Global leaf numbers, shape (rows, trees)."""
-        per_tree = self._predictor.predict(rows, pred_leaf=True)
-        return np.asarray(per_tree, dtype=np.intp) + self._offsets
+    def leaves(self, rows: FloatArray) -> npt.NDArray[np.int64]:
+        """Each row's leaf in each tree (numbered per tree, as LightGBM's ``pred_leaf``)."""
+        return self._forest.leaves(rows) - self._forest.first_leaves
 
     def to_text(self) -> str:
         model_text = self._booster.model_to_string()
@@ -124,42 +115,3 @@ class LightGBMScoringModel:
 
 def _checksum(model_text: str) -> str:
     return hashlib.sha256(model_text.encode()).hexdigest()
-
-
-def _leaf_tables(
-    dump: Mapping[str, Any], feature_count: int
-) -> tuple[FloatArray, FloatArray, np.ndarray[Any, np.dtype[np.intp]], float]:
-    """Per global leaf: its value and its feature credits; each tree's first leaf number;
-    the bias (sum of the roots' values)."""
-    values: list[float] = []
-    credits: list[FloatArray] = []
-    offsets: list[int] = []
-    bias = 0.0
-    for tree in dump["tree_info"]:
-        offsets.append(len(values))
-        leaves: dict[int, tuple[float, FloatArray]] = {}
-        root = tree["tree_structure"]
-        root_value = float(root.get("internal_value", root.get("leaf_value", 0.0)))
-        bias += root_value
-        _walk(root, root_value, np.zeros(feature_count), leaves)
-        for index in range(len(leaves)):
-            value, credit = leaves[index]
-            values.append(value)
-            credits.append(credit)
-    return (np.array(values), np.array(credits).reshape(len(values), feature_count),
-            np.array(offsets, dtype=np.intp), bias)
-
-
-def _walk(
-    node: Mapping[str, Any], value: float, credit: FloatArray,
-    leaves: dict[int, tuple[float, FloatArray]],
-) -> None:
-    if "leaf_value" in node:
-        leaves[int(node.get("leaf_index", 0))] = (float(node["leaf_value"]), credit)
-        return
-    feature = int(node["split_feature"])
-    for child in (node["left_child"], node["right_child"]):
-        child_value = float(child.get("internal_value", child.get("leaf_value")))
-        child_credit = credit.copy()
-        child_credit[feature] += child_value - value
-        _walk(child, child_value, child_credit, leaves)

@@ -53,6 +53,12 @@ def _compiled(function: _Function) -> _Function:
     return cast(_Function, numba.njit(cache=True, nogil=True)(function))
 
 
+def _inlined(function: _Function) -> _Function:
+    """A small helper compiled into its callers: a call of its own (arguments, reference
+    counts) costs more than its body."""
+    return cast(_Function, numba.njit(cache=True, nogil=True, inline="always")(function))
+
+
 # --- series (bucket columns after the index) -----------------------------------------------
 SERIES: Final = ("count", "amount", "small_count", "near_threshold_count", "refund_count",
                  "refund_amount")
@@ -153,7 +159,7 @@ FEATURES: Final = (
 
 
 # --- rings ---------------------------------------------------------------------------------
-@_compiled
+@_inlined
 def _window(buckets: FloatArray, slot: int, window: tuple[int, int, float, int], at: float,
             into: FloatArray) -> None:
     """Sum each series over ``window`` ending at the bucket of ``at`` into ``into[1:]``,
@@ -170,7 +176,7 @@ def _window(buckets: FloatArray, slot: int, window: tuple[int, int, float, int],
                 into[column] += buckets[slot, position, column]
 
 
-@_compiled
+@_inlined
 def _ring_add(buckets: FloatArray, slot: int, offset: int, kept: int, resolution: float,
               at: float, series: FloatArray) -> None:
     index = at // resolution
@@ -195,7 +201,7 @@ def _add_to_rings(buckets: FloatArray, slot: int, rings: tuple[tuple[int, int], 
 
 
 # --- member sets ---------------------------------------------------------------------------
-@_compiled
+@_inlined
 def _seen_at(hashes: IntArray, times: FloatArray, counts: IntArray, slot: int,
              member_set: tuple[int, int, int], member: int) -> float:
     """When ``member`` was last seen in the set, or -inf."""
@@ -206,7 +212,7 @@ def _seen_at(hashes: IntArray, times: FloatArray, counts: IntArray, slot: int,
     return -inf
 
 
-@_compiled
+@_inlined
 def _distinct_since(times: FloatArray, counts: IntArray, slot: int,
                     member_set: tuple[int, int, int], since: float) -> float:
     first, _, which = member_set
@@ -255,31 +261,31 @@ def _add_member(hashes: IntArray, times: FloatArray, counts: IntArray, slot: int
 
 
 # --- small pieces of the reference ---------------------------------------------------------
-@_compiled
+@_inlined
 def _flag(condition: bool) -> float:
     """A boolean feature as a number (numba has no ``float(bool)``)."""
     return 1.0 if condition else 0.0
 
 
-@_compiled
+@_inlined
 def _days_since(scalars: FloatArray, slot: int, at: float) -> float:
     last = scalars[slot, _LAST]
     return nan if last == -inf else max(0.0, at - last) / _DAY
 
 
-@_compiled
+@_inlined
 def _days_since_first(scalars: FloatArray, slot: int, at: float) -> float:
     negated_first = scalars[slot, _FIRST_NEG]
     return nan if negated_first == -inf else max(0.0, at + negated_first) / _DAY
 
 
-@_compiled
+@_inlined
 def _refund_ratio(window: FloatArray) -> float:
     payments = window[_COUNT] - window[_REFUND_COUNT]
     return window[_REFUND_COUNT] / payments if payments > 0 else 0.0
 
 
-@_compiled
+@_inlined
 def _hours_since_change(scalars: FloatArray, slot: int, column: int, changed_at: float,
                         at: float) -> float:
     latest = scalars[slot, column]
@@ -297,7 +303,7 @@ def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * _EARTH_RADIUS_KM * asin(min(1.0, sqrt(a)))
 
 
-@_compiled
+@_inlined
 def _seen(scalars: FloatArray, slot: int, at: float) -> None:
     scalars[slot, _LAST] = max(scalars[slot, _LAST], at)
     scalars[slot, _FIRST_NEG] = max(scalars[slot, _FIRST_NEG], -at)

@@ -154,6 +154,7 @@ class FeatureTables:
     def __init__(self) -> None:
         (self.customer, self.account, self.device, self.ip, self.payee,
          self.merchant) = self.tables = tuple(KindTable(kind) for kind in range(len(kernel.KINDS)))
+        self._params: tuple[EngineConfig | None, kernel.FloatArray] = (None, np.empty(0))
 
     def __len__(self) -> int:
         return sum(len(table) for table in self.tables)
@@ -180,9 +181,14 @@ class FeatureTables:
             refs[row] = self._refs(txn)
         out = np.empty((len(txns), len(kernel.FEATURES)))
         customer, account, device, ip, payee, merchant = (t.arrays for t in self.tables)
-        kernel.score_rows(values, refs, _params(config), customer, account, device, ip, payee,
-                          merchant, out)
+        kernel.score_rows(values, refs, self._params_of(config), customer, account, device, ip,
+                          payee, merchant, out)
         return out
+
+    def _params_of(self, config: EngineConfig) -> kernel.FloatArray:
+        if self._params[0] is not config:
+            self._params = (config, _params(config))
+        return self._params[1]
 
     def _refs(self, txn: Transaction) -> tuple[int, ...]:
         """Slots first (allocating the entities the transaction updates; the inbound view of

@@ -41,9 +41,10 @@ class ListError(ValueError):
 # value -> expiry (epoch seconds; inf = never)
 _Entries = Mapping[str, float]
 _SUFFIX = {ListAction.BLOCK: "blocked", ListAction.ALLOW: "allowed"}
+_LISTED_KINDS = (ListKind.ACCOUNT, ListKind.DEVICE, ListKind.IP, ListKind.BIN, ListKind.COUNTRY,
+                 ListKind.PAYEE)
 _NAMES = {
-    action: tuple(f"list.{kind}_{suffix}"
-                  for kind in ("account", "device", "ip", "bin", "country", "payee"))
+    action: tuple(f"list.{kind.value}_{suffix}" for kind in _LISTED_KINDS)
     for action, suffix in _SUFFIX.items()
 }
 
@@ -68,19 +69,30 @@ class ListSnapshot:
     high_risk_countries: frozenset[str] = frozenset()
     name_screen: NameScreen = field(default_factory=lambda: NameScreen(()))
     version: str = ""
+    _unlisted: dict[str, object] = field(init=False, repr=False)
+    _listed: tuple[tuple[str, ListKind, ListAction], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Most deployments list a few kinds only: the others are False for every payment, so
+        # they are copied from one dict and only the listed kinds are looked up.
+        unlisted: dict[str, object] = {}
+        listed: list[tuple[str, ListKind, ListAction]] = []
+        for action, names in _NAMES.items():
+            for kind, name in zip(_LISTED_KINDS, names, strict=True):
+                if self.entries.get((kind, action)) or (
+                    kind is ListKind.IP and self.networks.get(action)
+                ):
+                    listed.append((name, kind, action))
+                else:
+                    unlisted[name] = False
+        object.__setattr__(self, "_unlisted", unlisted)
+        object.__setattr__(self, "_listed", tuple(listed))
 
     def features(self, txn: Transaction, now: float) -> dict[str, object]:
         """The ``list.*`` names of the vocabulary for ``txn`` at ``now`` (epoch seconds)."""
-        features: dict[str, object] = {}
-        has = self._has
-        for action, (account, device, ip, card_bin, country, payee) in _NAMES.items():
-            features[account] = has(ListKind.ACCOUNT, action, now, txn.account_id)
-            features[device] = has(ListKind.DEVICE, action, now, txn.device_id)
-            features[ip] = self._ip_listed(action, txn.ip, now)
-            features[card_bin] = self._bin_listed(action, txn.card_bin, now)
-            features[country] = has(ListKind.COUNTRY, action, now, txn.country,
-                                    txn.payee_country, txn.merchant_country)
-            features[payee] = has(ListKind.PAYEE, action, now, txn.payee_id, txn.merchant_id)
+        features = self._unlisted.copy()
+        for name, kind, action in self._listed:
+            features[name] = self._listed_for(kind, action, txn, now)
         high_risk = self.high_risk_countries
         features["list.country_high_risk"] = txn.country in high_risk
         features["list.payee_country_high_risk"] = (
@@ -90,6 +102,23 @@ class ListSnapshot:
             self.name_screen.match(txn.payee_name).score if txn.payee_name else 0.0
         )
         return features
+
+    def _listed_for(self, kind: ListKind, action: ListAction, txn: Transaction,
+                    now: float) -> bool:
+        match kind:
+            case ListKind.ACCOUNT:
+                return self._has(kind, action, now, txn.account_id)
+            case ListKind.DEVICE:
+                return self._has(kind, action, now, txn.device_id)
+            case ListKind.IP:
+                return self._ip_listed(action, txn.ip, now)
+            case ListKind.BIN:
+                return self._bin_listed(action, txn.card_bin, now)
+            case ListKind.COUNTRY:
+                return self._has(kind, action, now, txn.country, txn.payee_country,
+                                 txn.merchant_country)
+            case _:
+                return self._has(ListKind.PAYEE, action, now, txn.payee_id, txn.merchant_id)
 
     def _has(self, kind: ListKind, action: ListAction, now: float, *values: str | None) -> bool:
         entries = self.entries.get((kind, action))
