@@ -10,13 +10,20 @@ import random
 from datetime import timedelta
 from math import isclose
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
-from paytrust.risk.engine.features import STATE_FEATURE_NAMES, compute_features, kernel
+from paytrust.risk.engine.features import (
+    FEATURE_NAMES,
+    STATE_FEATURE_NAMES,
+    compute_features,
+    kernel,
+)
 from paytrust.risk.engine.features.compute import transaction_features
-from paytrust.risk.engine.features.tables import FeatureTables
+from paytrust.risk.engine.features.tables import FeatureTables, feature_dicts
+from paytrust.risk.engine.model import InputAssembler, feature_matrix
 from paytrust.risk.engine.state import (
     SET_CAPACITY,
     STATE_HORIZON_S,
@@ -182,3 +189,17 @@ def test_memory_per_entity_is_fixed_by_its_kind() -> None:
     assert tables.customer.memory_per_entity() < 8_192
     assert tables.ip.memory_per_entity() < tables.customer.memory_per_entity()
     assert EntityKind.CUSTOMER.value == kernel.KINDS[0]
+
+
+def test_model_inputs_gathered_from_the_compiled_features_equal_those_read_from_dicts() -> None:
+    names = (*FEATURE_NAMES, "txn.type", "txn.channel", "txn.merchant_category")
+    categories = {"txn.type": {"payment": 0.0, "refund": 1.0},
+                  "txn.channel": {"qr": 0.0, "in_app": 1.0},
+                  "txn.merchant_category": {"5812": 0.0}}
+    txns = varied_stream(21, 300)
+    tables = FeatureTables()
+    state = tables.compute(txns, DEFAULT_CONFIG)
+    rows = feature_dicts(txns, state, DEFAULT_CONFIG)
+    gathered = InputAssembler(names, categories, kernel.FEATURES).matrix(state, rows)
+    expected = feature_matrix(names, categories, rows)
+    assert np.array_equal(gathered, expected, equal_nan=True)

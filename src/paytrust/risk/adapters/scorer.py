@@ -5,7 +5,6 @@ store costs one state read and one state write per call."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from time import perf_counter
 
@@ -47,4 +46,6 @@ class Scorer:
             results, update = engine.score_batch(txns, snapshot, self._clock(), locale)
             await store.apply(update)
         latency_ms = (perf_counter() - started) * 1000 / len(txns)
-        return [replace(result, latency_ms=latency_ms) for result in results]
+        for result in results:
+            result.latency_ms = latency_ms
+        return results

@@ -16,10 +16,23 @@ from typing import Any, Protocol
 import numpy as np
 
 from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
-from paytrust.risk.engine.features import VOCABULARY, FieldType, compute_features, state_keys
-from paytrust.risk.engine.features.tables import FeatureTables
+from paytrust.risk.engine.features import (
+    VOCABULARY,
+    FieldType,
+    compute_features,
+    kernel,
+    state_keys,
+)
+from paytrust.risk.engine.features.tables import FeatureTables, feature_dicts
 from paytrust.risk.engine.lists import ListSnapshot
-from paytrust.risk.engine.model import ModelError, ModelOutput, ScoringModel, feature_matrix
+from paytrust.risk.engine.model import (
+    FloatArray,
+    InputAssembler,
+    ModelError,
+    ModelOutput,
+    ScoringModel,
+    feature_matrix,
+)
 from paytrust.risk.engine.policy import (
     LOCALES,
     ModelEvidence,
@@ -68,8 +81,11 @@ class CompiledRules(Protocol):
     def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]: ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class ScoreResult:
+    """Read-only once returned, but for ``latency_ms``, which the caller that timed the
+    scoring sets (not frozen: a copy per result to set one number cost microseconds)."""
+
     transaction_id: str
     decision: Decision
     score: float
@@ -114,6 +130,7 @@ class Engine:
         self.ruleset_version = ruleset_version
         self._ruleset = ruleset
         self._rules = _prepare_rules(ruleset)
+        self._assemblers: dict[int, tuple[ScoringModel, InputAssembler]] = {}
 
     def state_keys(self, txn: Transaction) -> tuple[EntityKey, ...]:
         return state_keys(txn)
@@ -122,8 +139,7 @@ class Engine:
         self, txn: Transaction, snapshot: StateSnapshot, now: datetime, locale: str = "en"
     ) -> tuple[ScoreResult, StateUpdate]:
         features, update = self._features(txn, snapshot, now.timestamp())
-        champion, challenger = self._predict([features])
-        return self._decide(txn, features, champion, 0, challenger, locale), update
+        return self._decide_all([txn], [features], *self._predict([features]), locale)[0], update
 
     def score_batch(
         self,
@@ -165,13 +181,16 @@ class Engine:
         """``score_batch`` on the in-memory tables, with the compiled features: each
         transaction's updates are applied to ``tables`` as it is scored. ``now=None``
         scores each transaction as of its own time (replays of history)."""
-        all_features = tables.features(txns, self.config)
+        state = tables.compute(txns, self.config)
+        all_features = feature_dicts(txns, state, self.config)
         lists = self.lists
         clock = None if now is None else now.timestamp()
         for txn, features in zip(txns, all_features, strict=True):
             features.update(lists.features(
                 txn, txn.occurred_at.timestamp() if clock is None else clock))
-        return self._decide_all(txns, all_features, locale)
+        champion, challenger = (
+            self._scores(model, state, all_features) for model in (self.model, self.challenger))
+        return self._decide_all(txns, all_features, champion, challenger, locale)
 
     def _score_in_order(
         self,
@@ -189,14 +208,16 @@ class Engine:
             features, update = self._features(txn, view, clock)
             all_features.append(features)
             apply(update)
-        return self._decide_all(txns, all_features, locale)
+        return self._decide_all(txns, all_features, *self._predict(all_features), locale)
 
     def _decide_all(
-        self, txns: Sequence[Transaction], all_features: list[dict[str, object]], locale: str
+        self, txns: Sequence[Transaction], all_features: list[dict[str, object]],
+        champion: _Scores | None, challenger: _Scores | None, locale: str,
     ) -> list[ScoreResult]:
-        champion, challenger = self._predict(all_features)
+        if locale not in LOCALES:
+            raise ValueError(f"unsupported locale {locale!r}; use one of {LOCALES}")
         return [
-            self._decide(txn, features, champion, row, challenger, locale)
+            self._decide(txn, features, champion, challenger, row, locale)
             for row, (txn, features) in enumerate(zip(txns, all_features, strict=True))
         ]
 
@@ -207,30 +228,48 @@ class Engine:
         features.update(self.lists.features(txn, clock))
         return features, update
 
-    def _predict(
-        self, rows: list[dict[str, object]]
-    ) -> tuple[ModelOutput | None, ModelOutput | None]:
-        champion = _safe_predict(self.model, rows)
-        challenger = _safe_predict(self.challenger, rows)
-        return champion, challenger
+    def _predict(self, rows: list[dict[str, object]]) -> tuple[_Scores | None, _Scores | None]:
+        return self._scores(self.model, None, rows), self._scores(self.challenger, None, rows)
+
+    def _scores(
+        self, model: ScoringModel | None, numeric: FloatArray | None,
+        rows: list[dict[str, object]],
+    ) -> _Scores | None:
+        """The model's output on the batch, or ``None`` when it fails: the decision then
+        rests on rules. Its inputs are gathered from ``numeric`` (the compiled features'
+        matrix) when given, else read from the rows."""
+        if model is None:
+            return None
+        try:
+            matrix = (self._assembler(model).matrix(numeric, rows) if numeric is not None
+                      else feature_matrix(model.feature_names, model.categories, rows))
+            output = model.predict(matrix)
+        except Exception:  # any model failure must degrade to rules, never fail the payment
+            logger.exception("model %s failed; scoring on rules and lists", model.version)
+            return None
+        return _Scores.of(model, output)
+
+    def _assembler(self, model: ScoringModel) -> InputAssembler:
+        cached = self._assemblers.get(id(model))
+        if cached is None or cached[0] is not model:
+            cached = self._assemblers[id(model)] = (model, InputAssembler(
+                model.feature_names, model.categories, kernel.FEATURES))
+        return cached[1]
 
     def _decide(
         self,
         txn: Transaction,
         features: dict[str, object],
-        champion: ModelOutput | None,
+        champion: _Scores | None,
+        challenger: _Scores | None,
         row: int,
-        challenger: ModelOutput | None,
         locale: str,
     ) -> ScoreResult:
-        if locale not in LOCALES:
-            raise ValueError(f"unsupported locale {locale!r}; use one of {LOCALES}")
         evidence = None
-        if champion is not None and self.model is not None:
-            probability = float(champion.probabilities[row])
+        if champion is not None:
+            probability = champion.probabilities[row]
             features["model.score"] = probability
-            evidence = ModelEvidence(probability, _top_contributions(
-                self.model.feature_names, champion.contributions[row]))
+            evidence = ModelEvidence(probability, champion.top.get(row, ()))
         else:
             features["model.score"] = None
         hits, shadow_hits = self._evaluate_rules(features, locale)
@@ -243,10 +282,8 @@ class Engine:
             reasons=verdict.reasons,
             rules_hit=tuple(hit.rule_id for hit in hits),
             shadow_rules_hit=shadow_hits,
-            model_version=self.model.version if evidence is not None and self.model else None,
-            challenger_score=(
-                float(challenger.probabilities[row]) if challenger is not None else None
-            ),
+            model_version=champion.version if champion is not None else None,
+            challenger_score=challenger.probabilities[row] if challenger is not None else None,
             ruleset_version=self.ruleset_version,
             features=features,
         )
@@ -268,6 +305,22 @@ class Engine:
             else:
                 hits.append(rule.hits[locale])
         return hits, tuple(shadow)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    """One model's output on a batch, converted once for the per-row decisions."""
+
+    version: str
+    probabilities: list[float]
+    top: dict[int, tuple[tuple[str, float], ...]]  # explained rows: strongest contributions
+
+    @classmethod
+    def of(cls, model: ScoringModel, output: ModelOutput) -> _Scores:
+        explained = np.flatnonzero(output.contributions.any(axis=1)).tolist()
+        return cls(model.version, output.probabilities.tolist(), {
+            row: _top_contributions(model.feature_names, output.contributions[row])
+            for row in explained})
 
 
 class _OverlaySnapshot(Mapping[EntityKey, EntityState]):
@@ -320,23 +373,8 @@ def _check_model_features(model: ScoringModel, vocabulary: Mapping[str, FieldTyp
                          f"{unknown[:5]}")
 
 
-def _safe_predict(
-    model: ScoringModel | None, rows: list[dict[str, object]]
-) -> ModelOutput | None:
-    """The model's output, or ``None`` when it fails: the decision then rests on rules."""
-    if model is None:
-        return None
-    try:
-        return model.predict(feature_matrix(model.feature_names, model.categories, rows))
-    except Exception:  # any model failure must degrade to rules, never fail the payment
-        logger.exception("model %s failed; scoring on rules and lists", model.version)
-        return None
-
-
 def _top_contributions(
     names: Sequence[str], contributions: np.ndarray[Any, Any], limit: int = 8
 ) -> tuple[tuple[str, float], ...]:
-    if not contributions.any():  # a row the model did not explain (a low score)
-        return ()
     order = np.argsort(-contributions)[:limit]
     return tuple((names[i], float(contributions[i])) for i in order if contributions[i] > 0)

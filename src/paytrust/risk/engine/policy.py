@@ -53,9 +53,11 @@ class PolicyConfig:
             raise ValueError("model_weight must be within 0..1")
 
     def threshold(self, decision: Decision) -> float:
-        return {Decision.APPROVE: 0.0, Decision.CHALLENGE: self.challenge_threshold,
-                Decision.REVIEW: self.review_threshold,
-                Decision.BLOCK: self.block_threshold}[decision]
+        if decision is Decision.BLOCK:
+            return self.block_threshold
+        if decision is Decision.REVIEW:
+            return self.review_threshold
+        return self.challenge_threshold if decision is Decision.CHALLENGE else 0.0
 
     def decision_for(self, score: float) -> Decision:
         if score >= self.block_threshold:
@@ -142,6 +144,11 @@ def _combine(
     config: PolicyConfig,
     locale: str,
 ) -> tuple[float, list[Reason]]:
+    if len(components) == 1:  # the common case: the model alone, which explains it all
+        (reason, score), = components
+        if reason.code == "model" and model is not None:
+            return score, _model_reasons(model, score, features, config, locale)
+        return score, [Reason(reason.code, reason.message, score)]
     weights = [-log(1.0 - min(evidence, _MAX_EVIDENCE)) for _, evidence in components]
     total = sum(weights)
     if total == 0:

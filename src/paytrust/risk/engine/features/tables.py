@@ -167,9 +167,7 @@ class FeatureTables:
     def features(self, txns: Sequence[Transaction], config: EngineConfig) -> list[Features]:
         """``compute_features`` of each transaction in order, its updates applied: the same
         names and values (null as ``None``, booleans as ``bool``)."""
-        rows = self.compute(txns, config).tolist()
-        return [_as_features(transaction_features(txn, config), row)
-                for txn, row in zip(txns, rows, strict=True)]
+        return feature_dicts(txns, self.compute(txns, config), config)
 
     def compute(self, txns: Sequence[Transaction], config: EngineConfig) -> kernel.FloatArray:
         """The state features of ``txns`` (a row each, columns ``kernel.FEATURES``), each
@@ -206,6 +204,13 @@ class FeatureTables:
             hash(device_id), hash(counterparty), hash(txn.country), hash(txn.customer_id),
             hash(txn.account_id), 1 if counterparty else 0, 1 if txn.country else 0,
         )
+
+
+def feature_dicts(txns: Sequence[Transaction], state: kernel.FloatArray,
+                  config: EngineConfig) -> list[Features]:
+    """Each transaction's features: its own and its row of ``state`` (from ``compute``)."""
+    return [_as_features(transaction_features(txn, config), row)
+            for txn, row in zip(txns, state.tolist(), strict=True)]
 
 
 def _as_features(features: Features, row: list[object]) -> Features:
