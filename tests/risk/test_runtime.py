@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -14,7 +14,9 @@ from paytrust.platform.events import bus
 from paytrust.risk import service as risk_service
 from paytrust.risk.adapters.runtime import RiskRuntime
 from paytrust.risk.adapters.state_memory import MemoryStateStore
+from paytrust.risk.engine.engine import ScoreResult
 from paytrust.risk.engine.lists import ListAction, ListKind
+from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.schemas import ListEntryCreate
 
 from .engine.factories import make_txn
@@ -120,3 +122,51 @@ def test_the_state_store_given_is_used_even_while_it_is_empty(database: Database
     store = MemoryStateStore()  # empty, so falsy: it must still not be swapped for another
     assert RiskRuntime(database, RiskSettings(redis_url="redis://127.0.0.1:1"),
                        store).scorer.store is store
+
+
+async def test_concurrent_requests_are_scored_as_one_batch_in_arrival_order(
+    runtime: RiskRuntime,
+) -> None:
+    batches: list[int] = []
+    score_batch = runtime.scorer.score_batch
+
+    async def counting(txns: Sequence[Transaction], locale: str = "en") -> list[ScoreResult]:
+        batches.append(len(txns))
+        return await score_batch(txns, locale)
+
+    runtime.scorer.score_batch = counting  # type: ignore[method-assign]
+    # The same customer five times: each payment must see the ones before it.
+    txns = [make_txn(at=i, amount_minor=1_000) for i in range(5)]
+    answers = await asyncio.gather(*(runtime.score([txn]) for txn in txns))
+    assert batches == [5]
+    assert [answer[0]["transaction_id"] for answer in answers] == [
+        txn.transaction_id for txn in txns]
+    alone = RiskRuntime(runtime.database, RiskSettings(), MemoryStateStore())
+    await alone.start()
+    try:
+        one_by_one = [(await alone.score([txn]))[0] for txn in txns]
+    finally:
+        await alone.stop()
+    assert [a[0]["score"] for a in answers] == pytest.approx([a["score"] for a in one_by_one])
+
+
+async def test_a_request_that_fails_in_a_batch_fails_alone(runtime: RiskRuntime) -> None:
+    score_batch = runtime.scorer.score_batch
+
+    async def failing_on_poison(txns: Sequence[Transaction],
+                                locale: str = "en") -> list[ScoreResult]:
+        if any(txn.customer_id == "poison" for txn in txns):
+            raise RuntimeError("the state store lost this one")
+        return await score_batch(txns, locale)
+
+    runtime.scorer.score_batch = failing_on_poison  # type: ignore[method-assign]
+    good, bad = make_txn(), make_txn(customer_id="poison")
+    answers = await asyncio.gather(runtime.score([good]), runtime.score([bad]),
+                                   return_exceptions=True)
+    assert isinstance(answers[0], list)
+    assert answers[0][0]["transaction_id"] == good.transaction_id
+    assert isinstance(answers[1], RuntimeError)
+    await runtime.recorder.drain()
+    assert runtime.recorder.recorded == 1
+    runtime.scorer.score_batch = score_batch  # type: ignore[method-assign]
+    assert (await runtime.score([bad]))[0]["transaction_id"] == bad.transaction_id  # retry

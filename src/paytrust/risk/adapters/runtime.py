@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,6 +92,16 @@ def refuse_duplicate_ids(txns: Sequence[Transaction]) -> None:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """A request's new transactions, waiting to be scored with the others of its turn."""
+
+    fresh: list[Transaction]
+    claims: list[Claim]
+    hashes: dict[str, str]
+    locale: str
+
+
 class RiskRuntime:
     def __init__(
         self, database: Database, settings: RiskSettings, store: StateStore | None = None,
@@ -119,6 +130,8 @@ class RiskRuntime:
         self._clock = clock
         self._reload_check_s = reload_check_s
         self._watcher: asyncio.Task[None] | None = None
+        self._waiting: list[_Waiting] = []  # requests to score in the next batch
+        self._flushing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await asyncio.to_thread(self.reload)
@@ -130,6 +143,8 @@ class RiskRuntime:
         self._watcher = asyncio.create_task(self._watch_for_changes(), name="risk-reload")
 
     async def stop(self) -> None:
+        if self._flushing is not None:  # requests being scored get their answers
+            await self._flushing
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -229,27 +244,54 @@ class RiskRuntime:
             raise
         fresh = [txn for txn, claim in zip(txns, claims, strict=True) if claim.is_new]
         if fresh:
-            await self._score_fresh(fresh, claims, hashes, locale)
+            self._waiting.append(_Waiting(fresh, claims, hashes, locale))
+            if self._flushing is None:
+                self._flushing = asyncio.get_running_loop().create_task(self._flush())
         return [await claim.answer for claim in claims]
 
-    async def _score_fresh(
-        self, fresh: list[Transaction], claims: list[Claim], hashes: dict[str, str],
-        locale: str,
-    ) -> None:
+    async def _flush(self) -> None:
+        """Score every request waiting, as one engine batch per answer language.
+
+        Concurrent requests arrive in the same turn of the event loop; scored together,
+        they share one compiled call instead of paying its fixed cost each (the engine is
+        sequential either way: each transaction sees the ones before it). Requests that
+        come while a batch is scored form the next one."""
         try:
-            if len(fresh) == 1:
-                results = [await self.scorer.score(fresh[0], locale)]
-            else:
-                results = await self.scorer.score_batch(fresh, locale)
+            while self._waiting:
+                waiting, self._waiting = self._waiting, []
+                for locale in dict.fromkeys(request.locale for request in waiting):
+                    await self._score_together(
+                        [request for request in waiting if request.locale == locale], locale)
+        except BaseException as error:  # cancelled: nobody may wait for ever
+            for request in self._waiting:
+                self._release(request.claims, error)
+            self._waiting = []
+            raise
+        finally:
+            self._flushing = None
+
+    async def _score_together(self, requests: list[_Waiting], locale: str) -> None:
+        txns = [txn for request in requests for txn in request.fresh]
+        try:
+            results = await self.scorer.score_batch(txns, locale)
+        except Exception as error:
+            if len(requests) > 1:  # whatever failed fails only the request it came with
+                for request in requests:
+                    await self._score_together([request], locale)
+                return
+            self._release(requests[0].claims, error)
+            return
         except BaseException as error:
-            self._release(claims, error)
+            for request in requests:
+                self._release(request.claims, error)
             raise
         scored_at = self._clock()
         for result in results:
             self.recent.settle(result.transaction_id, answer_of(result))
+        hashes = {tid: digest for request in requests for tid, digest in request.hashes.items()}
         await self.recorder.submit(
             ScoredTransaction(txn, result, hashes[txn.transaction_id], scored_at)
-            for txn, result in zip(fresh, results, strict=True)
+            for txn, result in zip(txns, results, strict=True)
         )
 
     def _release(self, claims: list[Claim], error: BaseException) -> None:
