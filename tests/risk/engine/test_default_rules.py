@@ -45,3 +45,26 @@ def test_rules_are_complete_and_bilingual(pack: dict[str, Any]) -> None:
         assert "action" in rule or "score" in rule
         assert {"fraud", "aml"} & set(rule["tags"])
         assert rule["severity"] in {"low", "medium", "high", "critical"}
+
+
+def test_refund_abuse_is_reviewed_from_the_second_purchase_on() -> None:
+    from paytrust.risk.engine.engine import Engine
+    from paytrust.risk.engine.features.tables import FeatureTables
+    from paytrust.risk.engine.lists import ListSnapshot
+    from paytrust.risk.engine.rules import compile_ruleset, parse_ruleset
+    from paytrust.risk.engine.transaction import TransactionType
+    from paytrust.risk.service.rulesets import default_pack_yaml
+    from tests.risk.engine.factories import make_txn
+
+    engine = Engine(compile_ruleset(parse_ruleset(default_pack_yaml()), VOCABULARY),
+                    ListSnapshot())
+    scheme = []
+    for i in range(3):  # buy, get refunded 20 minutes later, buy again 20 minutes after that
+        scheme += [make_txn(at=i * 2_400, type=TransactionType.PAYMENT, merchant_id="m1"),
+                   make_txn(at=i * 2_400 + 1_200, type=TransactionType.REFUND,
+                            merchant_id="m1")]
+    results = engine.score_in_place(scheme, FeatureTables(), None)
+    decisions = [(txn.type.value, result.decision.value)
+                 for txn, result in zip(scheme, results, strict=True)]
+    assert decisions[:2] == [("payment", "approve"), ("refund", "approve")]
+    assert all(decision in ("review", "block") for _, decision in decisions[2:])

@@ -249,3 +249,15 @@ def test_inbound_view_of_the_paying_account_is_read_not_written() -> None:
     keys = [entity_update.key for entity_update in update]
     assert (EntityKind.PAYEE, "a1") not in keys
     assert (EntityKind.PAYEE, "p1") in keys
+
+
+def test_recent_refunds_are_counted_per_window() -> None:
+    pay = [make_txn(at=i * 2_400, type=TransactionType.PAYMENT, merchant_id="m1")
+           for i in range(3)]
+    refunds = [make_txn(at=i * 2_400 + 1_200, type=TransactionType.REFUND, merchant_id="m1",
+                        amount_minor=10_000) for i in range(3)]
+    history = sorted(pay + refunds, key=lambda txn: txn.occurred_at)
+    features = features_after(history, make_txn(at=7_300, type=TransactionType.REFUND))
+    assert features["customer.refund_count_24h"] == 3
+    assert features["customer.refund_amount_24h"] == pytest.approx(300.0)
+    assert features["customer.refund_count_1h"] == 1  # the one at 6,000 s, in the same hour

@@ -155,6 +155,7 @@ FEATURES: Final = (
     "merchant.small_count_1h", "merchant.refund_ratio_30d", "merchant.distinct_customers_24h",
     "merchant.distinct_devices_24h", "merchant.payments_per_device_24h",
     "merchant.device_repeat_24h", "merchant.customer_repeat_24h",
+    "customer.refund_count_24h", "customer.refund_amount_24h", "customer.refund_count_1h",
 )
 
 
@@ -318,9 +319,10 @@ def _customer(out: FloatArray, table: TableArrays, slot: int, values: FloatArray
     _window(buckets, slot, C_1M, at, w)
     out[0] = w[_COUNT]
     _window(buckets, slot, C_1H, at, w)
-    out[1], out[5], out[9] = w[_COUNT], w[_AMOUNT] / _FEN, w[_SMALL]
+    out[1], out[5], out[9], out[72] = w[_COUNT], w[_AMOUNT] / _FEN, w[_SMALL], w[_REFUND_COUNT]
     _window(buckets, slot, C_24H, at, w)
     out[2], out[6], out[10], out[11] = w[_COUNT], w[_AMOUNT] / _FEN, w[_SMALL], w[_NEAR]
+    out[70], out[71] = w[_REFUND_COUNT], w[_REFUND_AMOUNT] / _FEN
     _window(buckets, slot, C_7D, at, w)
     out[3], out[7], out[12] = w[_COUNT], w[_AMOUNT] / _FEN, w[_NEAR]
     _window(buckets, slot, C_30D, at, w)

@@ -87,6 +87,9 @@ _SPECS: list[FeatureSpec] = [
                    "reporting threshold", "客户略低于报告阈值的交易笔数", "24h 7d"),
     FeatureSpec("customer.refund_ratio_30d", N, "refunds per payment of the customer in 30 days",
                 "客户30天退款笔数占比"),
+    *_window_specs("customer.refund_count", "refunds to the customer", "客户退款笔数", "1h 24h"),
+    *_window_specs("customer.refund_amount", "amount refunded to the customer (CNY)",
+                   "客户退款金额", "24h"),
     FeatureSpec("customer.amount_zscore", N, "amount against the customer's own history "
                 "(z-score of log amount)", "金额相对客户历史的偏离度（对数金额Z值）",
                 nullable=True),
