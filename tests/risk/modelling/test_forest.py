@@ -57,7 +57,8 @@ def _assert_same_walk(booster: lightgbm.Booster, rows: np.ndarray) -> None:  # t
     rows = np.vstack([rows, on_thresholds])
     expected_leaves = booster.predict(rows, pred_leaf=True).astype(np.int64)
     assert np.array_equal(forest.leaves(rows) - forest.first_leaves, expected_leaves)
-    probabilities, _ = forest.predict(rows, explain_from=2.0)
+    probabilities, _, explained = forest.predict(rows, explain_from=2.0)
+    assert explained == []
     assert np.allclose(probabilities, booster.predict(rows), rtol=0, atol=1e-12)
 
 
@@ -88,7 +89,8 @@ def test_contributions_sum_to_the_raw_score_minus_the_bias() -> None:
     booster = _booster(10)
     forest = Forest.from_dump(booster.dump_model(), FEATURES)
     rows = _probe_rows(11)
-    _, contributions = forest.predict(rows, explain_from=0.0)
+    _, contributions, explained = forest.predict(rows, explain_from=0.0)
+    assert explained == list(range(len(rows)))
     raw = booster.predict(rows, raw_score=True)
     assert np.allclose(contributions.sum(axis=1) + forest.bias, raw, rtol=0, atol=1e-9)
 
@@ -96,7 +98,8 @@ def test_contributions_sum_to_the_raw_score_minus_the_bias() -> None:
 @pytest.mark.parametrize("explain_from", [0.3, 0.7])
 def test_only_rows_at_or_above_explain_from_get_contributions(explain_from: float) -> None:
     forest = Forest.from_dump(_booster(12).dump_model(), FEATURES)
-    probabilities, contributions = forest.predict(_probe_rows(13), explain_from)
+    probabilities, contributions, rows = forest.predict(_probe_rows(13), explain_from)
     explained = np.abs(contributions).sum(axis=1) > 0
     assert explained.any()
     assert not (explained & (probabilities < explain_from)).any()
+    assert rows == np.flatnonzero(probabilities >= explain_from).tolist()

@@ -317,7 +317,8 @@ class _Scores:
 
     @classmethod
     def of(cls, model: ScoringModel, output: ModelOutput) -> _Scores:
-        explained = np.flatnonzero(output.contributions.any(axis=1)).tolist()
+        explained = (output.explained if output.explained is not None
+                     else np.flatnonzero(output.contributions.any(axis=1)).tolist())
         return cls(model.version, output.probabilities.tolist(), {
             row: _top_contributions(model.feature_names, output.contributions[row])
             for row in explained})

@@ -78,16 +78,18 @@ class Forest:
             bias=builder.bias,
         )
 
-    def predict(self, rows: FloatArray, explain_from: float) -> tuple[FloatArray, FloatArray]:
-        """Probabilities (sigmoid of the raw score) and, for rows at or above
-        ``explain_from``, each feature's contribution to the raw score (zeros otherwise)."""
+    def predict(self, rows: FloatArray, explain_from: float
+                ) -> tuple[FloatArray, FloatArray, list[int]]:
+        """Probabilities (sigmoid of the raw score); for rows at or above ``explain_from``,
+        each feature's contribution to the raw score (zeros otherwise); those rows."""
         probabilities = np.empty(len(rows))
         contributions = np.zeros((len(rows), self.leaf_credits.shape[1]))
-        _predict(rows, self.feature, self.threshold, self.flags, self.left, self.right,
-                 self.category_start, self.category_end, self.category_values, self.roots,
-                 self.leaf_values, self.leaf_credits, explain_from, probabilities,
-                 contributions)
-        return probabilities, contributions
+        explained = np.empty(len(rows), dtype=np.int64)
+        count = _predict(rows, self.feature, self.threshold, self.flags, self.left, self.right,
+                         self.category_start, self.category_end, self.category_values,
+                         self.roots, self.leaf_values, self.leaf_credits, explain_from,
+                         probabilities, contributions, explained)
+        return probabilities, contributions, explained[:count].tolist()
 
     def leaves(self, rows: FloatArray) -> IntArray:
         """Global leaf numbers, shape (rows, trees): what the differential tests compare."""
@@ -213,8 +215,9 @@ def _predict(rows: FloatArray, feature: IntArray, threshold: FloatArray, flags: 
              left: IntArray, right: IntArray, category_start: IntArray,
              category_end: IntArray, category_values: IntArray, roots: IntArray,
              leaf_values: FloatArray, leaf_credits: FloatArray, explain_from: float,
-             probabilities: FloatArray, contributions: FloatArray) -> None:
+             probabilities: FloatArray, contributions: FloatArray, explained: IntArray) -> int:
     leaves = np.empty(roots.shape[0], dtype=np.int64)
+    count = 0
     for row in range(rows.shape[0]):
         raw = 0.0
         for tree in range(roots.shape[0]):
@@ -227,3 +230,6 @@ def _predict(rows: FloatArray, feature: IntArray, threshold: FloatArray, flags: 
         if probability >= explain_from:
             for tree in range(roots.shape[0]):
                 contributions[row] += leaf_credits[leaves[tree]]
+            explained[count] = row
+            count += 1
+    return count

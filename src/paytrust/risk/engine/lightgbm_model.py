@@ -76,8 +76,7 @@ class LightGBMScoringModel:
     def predict(self, rows: FloatArray) -> ModelOutput:
         """Probabilities, and contributions for the rows worth explaining (the others'
         stay zero: their reason is the low score itself)."""
-        probabilities, contributions = self._forest.predict(rows, self.explain_from)
-        return ModelOutput(probabilities, contributions)
+        return ModelOutput(*self._forest.predict(rows, self.explain_from))
 
     def leaves(self, rows: FloatArray) -> npt.NDArray[np.int64]:
         """Each row's leaf in each tree (numbered per tree, as LightGBM's ``pred_leaf``)."""

@@ -31,6 +31,8 @@ IndexArray = npt.NDArray[np.intp]
 class ModelOutput:
     probabilities: FloatArray  # shape (rows,)
     contributions: FloatArray  # shape (rows, len(feature_names))
+    # The rows whose contributions were computed, when the model knows (else: nonzero rows).
+    explained: list[int] | None = None
 
 
 @runtime_checkable
