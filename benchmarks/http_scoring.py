@@ -13,8 +13,8 @@ engine and the recorder do real work); ``POST /api/v1/transactions:batch`` with 
 two scoring rows again with the Redis state store (db 15, flushed) when Redis answers on
 127.0.0.1:6379. "ratio vs echo" is tx/s over the public echo's requests/s (the issue's
 targets for single scoring: >= 0.6 and p99 <= 25 ms). "server CPU us/tx" is the server
-process's CPU (all threads, from /proc) over the measured window per transaction: on shared
-cores it moves far less than the rates do. After the table: the targets, whether every
+process's CPU (all threads, and its recorder process, from /proc) over the measured window
+per transaction: on shared cores it moves far less than the rates do. After the table: the targets, whether every
 answered transaction was recorded in SQLite, and any error lines the server logged.
 
     PYTHONPATH=src python benchmarks/http_scoring.py [--duration 10] [--connections 32]
@@ -206,12 +206,15 @@ async def _keep_posting(post: Post, load: Load, measure_at: float, stop_at: floa
 
 
 def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of ``pid``, all threads (Linux ``/proc``; NaN elsewhere)."""
+    """User + system CPU seconds of ``pid``, all threads, plus its live child processes (the
+    recorder's writer) — Linux ``/proc``; NaN elsewhere."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(process_cpu_s(int(child)) for child in children)
 
 
 async def _sample_cpu(server_pid: int, measure_at: float, stop_at: float, out: Measured

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from paytrust.app import create_app
-from paytrust.config import Settings
+from paytrust.config import RiskSettings, Settings
 from paytrust.models import metadata
 from paytrust.platform import migrate
 from paytrust.platform.db import Database
@@ -81,7 +81,11 @@ def session(database: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database: Database, tmp_path: Path) -> Settings:
-    return Settings(environment="test", database_url=database.url, data_dir=tmp_path / "var")
+    # Scored transactions are written by a worker thread: a writer process per test would
+    # cost a second of start-up each. The process writer has its own tests (test_recorder)
+    # and serves the browser tests' live server.
+    return Settings(environment="test", database_url=database.url, data_dir=tmp_path / "var",
+                    risk=RiskSettings(recorder_writer="thread"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,4 @@
 from paytrust.cli import app
 
-app(prog_name="paytrust")
+if __name__ == "__main__":  # a spawned child process imports this module too
+    app(prog_name="paytrust")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,9 @@ class RiskSettings(BaseModel):
     block_threshold: float = 0.92
     recorder_batch_size: int = 500
     recorder_flush_ms: int = 200
+    # Where scored transactions are written: a process of their own (the serving process
+    # keeps its CPU for scoring) or a worker thread (no extra process; tests).
+    recorder_writer: Literal["process", "thread"] = "process"
 
 
 class NotifySettings(BaseModel):

@@ -14,7 +14,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from paytrust.app import create_app
-from paytrust.config import Settings
+from paytrust.config import RiskSettings, Settings
 from paytrust.platform.db import Database
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +33,9 @@ def _free_loopback_port() -> int:
 
 @pytest.fixture
 def live_server(settings: Settings, database: Database) -> Iterator[str]:
-    """The console at http://127.0.0.1:<port>, on this test's fresh database."""
+    """The console at http://127.0.0.1:<port>, on this test's fresh database, configured as
+    a deployment is (scored transactions written by the recorder's own process)."""
+    settings = settings.model_copy(update={"risk": RiskSettings()})
     port = _free_loopback_port()
     config = uvicorn.Config(create_app(settings, database), host="127.0.0.1", port=port,
                             log_level="warning", access_log=False, lifespan="on")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import func, select
 
 from paytrust.platform.db import Database
 from paytrust.platform.events import bus
+from paytrust.risk.adapters.record_writer import ProcessWriter, RecordRows, WriterKind
 from paytrust.risk.adapters.recorder import Recorder
 from paytrust.risk.engine.verdict import Decision
 from paytrust.risk.models import RiskAlert, RiskDecision, RiskTransaction
@@ -19,6 +22,12 @@ from .factories import make_scored
 pytestmark = pytest.mark.anyio
 
 HANG_GUARD_S = 30  # a broken recorder would hang; this turns the hang into a failure
+
+
+@pytest.fixture(params=["thread", "process"])
+def writer(request: pytest.FixtureRequest) -> WriterKind:
+    kind: WriterKind = request.param
+    return kind
 
 
 def _count(database: Database, model: Any) -> int:
@@ -33,9 +42,9 @@ async def _recorded(recorder: Recorder, count: int) -> None:
 
 
 async def test_a_full_batch_is_written_without_waiting_for_the_flush_interval(
-    database: Database,
+    database: Database, writer: WriterKind,
 ) -> None:
-    recorder = Recorder(database, batch_size=3, flush_ms=3_600_000)
+    recorder = Recorder(database, batch_size=3, flush_ms=3_600_000, writer=writer)
     recorder.start()
     await recorder.submit([make_scored() for _ in range(3)])
     await asyncio.wait_for(_recorded(recorder, 3), HANG_GUARD_S)
@@ -44,8 +53,10 @@ async def test_a_full_batch_is_written_without_waiting_for_the_flush_interval(
     await recorder.stop()
 
 
-async def test_a_partial_batch_is_written_after_the_flush_interval(database: Database) -> None:
-    recorder = Recorder(database, batch_size=1000, flush_ms=10)
+async def test_a_partial_batch_is_written_after_the_flush_interval(
+    database: Database, writer: WriterKind,
+) -> None:
+    recorder = Recorder(database, batch_size=1000, flush_ms=10, writer=writer)
     recorder.start()
     await recorder.submit([make_scored(), make_scored()])
     await asyncio.wait_for(_recorded(recorder, 2), HANG_GUARD_S)
@@ -53,8 +64,10 @@ async def test_a_partial_batch_is_written_after_the_flush_interval(database: Dat
     await recorder.stop()
 
 
-async def test_stop_writes_everything_still_queued(database: Database) -> None:
-    recorder = Recorder(database, batch_size=1000, flush_ms=3_600_000)
+async def test_stop_writes_everything_still_queued(
+    database: Database, writer: WriterKind,
+) -> None:
+    recorder = Recorder(database, batch_size=1000, flush_ms=3_600_000, writer=writer)
     recorder.start()
     await recorder.submit([make_scored() for _ in range(5)])
     assert _count(database, RiskTransaction) == 0
@@ -63,13 +76,13 @@ async def test_stop_writes_everything_still_queued(database: Database) -> None:
 
 
 async def test_review_and_block_decisions_raise_alerts_and_events_after_commit(
-    database: Database,
+    database: Database, writer: WriterKind,
 ) -> None:
     delivered: list[Any] = []
     bus.subscribe("alert.created", delivered.append)
     bus.subscribe("transaction.scored", delivered.append)
     review, block = make_scored(Decision.REVIEW), make_scored(Decision.BLOCK)
-    recorder = Recorder(database, batch_size=10, flush_ms=5)
+    recorder = Recorder(database, batch_size=10, flush_ms=5, writer=writer)
     recorder.start()
     await recorder.submit([make_scored(Decision.APPROVE), make_scored(Decision.CHALLENGE),
                            review, block])
@@ -86,9 +99,11 @@ async def test_review_and_block_decisions_raise_alerts_and_events_after_commit(
     assert len([e for e in delivered if e.name == "transaction.scored"]) == 4
 
 
-async def test_a_transaction_already_recorded_is_not_recorded_again(database: Database) -> None:
+async def test_a_transaction_already_recorded_is_not_recorded_again(
+    database: Database, writer: WriterKind,
+) -> None:
     item = make_scored(Decision.REVIEW)
-    recorder = Recorder(database, batch_size=10, flush_ms=5)
+    recorder = Recorder(database, batch_size=10, flush_ms=5, writer=writer)
     recorder.start()
     await recorder.submit([item, item])  # twice in one batch
     await recorder.drain()
@@ -100,8 +115,10 @@ async def test_a_transaction_already_recorded_is_not_recorded_again(database: Da
     assert recorder.recorded == 1
 
 
-async def test_a_full_queue_makes_submit_wait_instead_of_dropping(database: Database) -> None:
-    recorder = Recorder(database, batch_size=2, flush_ms=5, max_pending=2)
+async def test_a_full_queue_makes_submit_wait_instead_of_dropping(
+    database: Database, writer: WriterKind,
+) -> None:
+    recorder = Recorder(database, batch_size=2, flush_ms=5, max_pending=2, writer=writer)
     items = [make_scored() for _ in range(5)]
     submitting: asyncio.Task[None] = asyncio.create_task(recorder.submit(items))
     for _ in range(10):
@@ -115,20 +132,37 @@ async def test_a_full_queue_makes_submit_wait_instead_of_dropping(database: Data
 
 
 async def test_a_failed_write_is_retried_with_the_same_batch(
-    database: Database, monkeypatch: pytest.MonkeyPatch,
+    database: Database, monkeypatch: pytest.MonkeyPatch, writer: WriterKind,
 ) -> None:
-    recorder = Recorder(database, batch_size=10, flush_ms=5)
-    original = recorder._write
+    recorder = Recorder(database, batch_size=10, flush_ms=5, writer=writer)
+    original = recorder._writer.write
     failures = [RuntimeError("database unavailable")]
 
-    def flaky_write(batch: Any) -> int:
+    async def flaky_write(rows: RecordRows) -> list[str]:
         if failures:
             raise failures.pop()
-        return original(batch)
+        return await original(rows)
 
-    monkeypatch.setattr(recorder, "_write", flaky_write)
+    monkeypatch.setattr(recorder._writer, "write", flaky_write)
     recorder.start()
     await recorder.submit([make_scored(), make_scored()])
     await asyncio.wait_for(recorder.stop(), HANG_GUARD_S)
     assert not failures
     assert _count(database, RiskTransaction) == 2
+
+
+async def test_a_writer_process_that_dies_is_replaced_and_loses_nothing(
+    database: Database,
+) -> None:
+    recorder = Recorder(database, batch_size=3, flush_ms=5, writer="process")
+    recorder.start()
+    await recorder.submit([make_scored() for _ in range(3)])
+    await asyncio.wait_for(_recorded(recorder, 3), HANG_GUARD_S)
+    assert isinstance(recorder._writer, ProcessWriter)
+    first = recorder._writer.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    await recorder.submit([make_scored() for _ in range(4)])
+    await asyncio.wait_for(recorder.stop(), HANG_GUARD_S)
+    assert _count(database, RiskTransaction) == 7
+    assert recorder.recorded == 7

@@ -27,8 +27,9 @@ HANG_GUARD_S = 30
 
 @pytest.fixture
 async def runtime(database: Database) -> AsyncIterator[RiskRuntime]:
-    risk_runtime = RiskRuntime(database, RiskSettings(recorder_flush_ms=5), MemoryStateStore(),
-                               reload_check_s=0.01)
+    risk_runtime = RiskRuntime(
+        database, RiskSettings(recorder_flush_ms=5, recorder_writer="thread"),
+        MemoryStateStore(), reload_check_s=0.01)
     await risk_runtime.start()
     yield risk_runtime
     await risk_runtime.stop()
@@ -79,11 +80,11 @@ async def test_answers_survive_a_restart_through_the_recorded_decisions(
     database: Database,
 ) -> None:
     txn = make_txn()
-    first = RiskRuntime(database, RiskSettings(), MemoryStateStore())
+    first = RiskRuntime(database, RiskSettings(recorder_writer="thread"), MemoryStateStore())
     await first.start()
     answer = (await first.score([txn]))[0]
     await first.stop()
-    second = RiskRuntime(database, RiskSettings(), MemoryStateStore())
+    second = RiskRuntime(database, RiskSettings(recorder_writer="thread"), MemoryStateStore())
     await second.start()
     assert (await second.score([txn]))[0] == answer
     with pytest.raises(Conflict):
@@ -95,9 +96,9 @@ async def test_a_recalled_transaction_gets_the_answer_another_process_recorded(
     database: Database,
 ) -> None:
     txn = make_txn()
-    later = RiskRuntime(database, RiskSettings(), MemoryStateStore())
+    later = RiskRuntime(database, RiskSettings(recorder_writer="thread"), MemoryStateStore())
     await later.start()  # started before the answer exists: its warm cache cannot know it
-    first = RiskRuntime(database, RiskSettings(), MemoryStateStore())
+    first = RiskRuntime(database, RiskSettings(recorder_writer="thread"), MemoryStateStore())
     await first.start()
     recorded = (await first.score([txn]))[0]
     await first.stop()
@@ -141,7 +142,8 @@ async def test_concurrent_requests_are_scored_as_one_batch_in_arrival_order(
     assert batches == [5]
     assert [answer[0]["transaction_id"] for answer in answers] == [
         txn.transaction_id for txn in txns]
-    alone = RiskRuntime(runtime.database, RiskSettings(), MemoryStateStore())
+    alone = RiskRuntime(runtime.database, RiskSettings(recorder_writer="thread"),
+                        MemoryStateStore())
     await alone.start()
     try:
         one_by_one = [(await alone.score([txn]))[0] for txn in txns]

@@ -41,7 +41,8 @@ class UnreachableStore:
 
 async def started(database: Database, store: StateStore | None = None) -> RiskRuntime:
     # A flush interval far longer than any test: only a drain writes the batch.
-    runtime = RiskRuntime(database, RiskSettings(recorder_flush_ms=60_000),
+    runtime = RiskRuntime(database,
+                          RiskSettings(recorder_flush_ms=60_000, recorder_writer="thread"),
                           MemoryStateStore() if store is None else store)
     await runtime.start()
     return runtime

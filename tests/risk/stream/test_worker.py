@@ -79,7 +79,8 @@ async def topology(connection: NATS) -> AsyncIterator[StreamTopology]:
 
 
 async def started_runtime(database: Database) -> RiskRuntime:
-    runtime = RiskRuntime(database, RiskSettings(recorder_flush_ms=5), MemoryStateStore())
+    runtime = RiskRuntime(database, RiskSettings(recorder_flush_ms=5, recorder_writer="thread"),
+                          MemoryStateStore())
     await runtime.start()
     return runtime
 

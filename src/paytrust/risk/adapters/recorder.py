@@ -2,12 +2,13 @@
 
 The scoring route hands each scored transaction to ``submit`` and answers at once; a
 background task drains the queue every ``batch_size`` items or ``flush_ms`` milliseconds and
-writes the batch in ONE unit of work (Core ``executemany`` inserts, in a worker thread so
-the event loop never blocks). ``transaction.scored`` and ``alert.created`` go out after that
-unit commits. Nothing is dropped: the queue is bounded and ``submit`` waits while it is
-full; a failed write is retried with back-off; ``stop`` drains everything before returning.
-Ids already in the database (a retry this process forgot, another process's record) are
-skipped, so nothing is recorded twice.
+writes the batch in ONE unit of work (Core ``executemany`` inserts) through its writer: a
+process of its own by default, or a worker thread (``record_writer.py``); the event loop
+never blocks. ``transaction.scored`` and ``alert.created`` go out after that unit commits.
+Nothing is dropped: the queue is bounded and ``submit`` waits while it is full; a failed
+write is retried with back-off; ``stop`` drains everything before returning. Ids already in
+the database (a retry this process forgot, another process's record) are skipped, so
+nothing is recorded twice.
 """
 
 from __future__ import annotations
@@ -15,22 +16,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from paytrust.platform.db import Database, new_id
 from paytrust.platform.events import DomainEvent, bus
+from paytrust.risk.adapters.record_writer import RecordRows, WriterKind, open_writer, write_rows
 from paytrust.risk.engine.engine import ScoreResult
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.engine.verdict import Decision
 from paytrust.risk.enums import AlertSeverity, AlertStatus
 from paytrust.risk.events import AlertCreated, TransactionScored
-from paytrust.risk.models import RiskAlert, RiskDecision, RiskTransaction
 
 log = logging.getLogger(__name__)
 
@@ -94,54 +94,60 @@ def _alert_row(item: ScoredTransaction) -> dict[str, Any]:
     }
 
 
+def record_rows(batch: Sequence[ScoredTransaction]) -> RecordRows:
+    """The batch as table rows; a transaction id given twice keeps its first."""
+    items = list({item.transaction.transaction_id: item for item in reversed(batch)}.values())
+    items.reverse()
+    return RecordRows(
+        transactions=[_transaction_row(item) for item in items],
+        decisions=[_decision_row(item) for item in items],
+        alerts=[_alert_row(item) for item in items if item.result.decision in _ALERT_SEVERITY],
+    )
+
+
 def write_batch(session: Session, batch: Sequence[ScoredTransaction]) -> int:
     """Insert the batch's new transactions with their decisions and alerts in the caller's
     unit of work, and queue their events for after its commit. Returns how many were new."""
-    fresh: dict[str, ScoredTransaction] = {}
-    for item in batch:
-        fresh.setdefault(item.transaction.transaction_id, item)
-    known = session.scalars(select(RiskTransaction.id).where(RiskTransaction.id.in_(fresh)))
-    for transaction_id in known:
-        del fresh[transaction_id]
-    if not fresh:
-        return 0
-    items = list(fresh.values())
-    alerting = [item for item in items if item.result.decision in _ALERT_SEVERITY]
-    alert_rows = [_alert_row(item) for item in alerting]
-    session.execute(insert(RiskTransaction), [_transaction_row(item) for item in items])
-    session.execute(insert(RiskDecision), [_decision_row(item) for item in items])
-    if alert_rows:
-        session.execute(insert(RiskAlert), alert_rows)
-    for event in _events(items, zip(alerting, alert_rows, strict=True)):
+    rows = record_rows(batch)
+    written = write_rows(session, rows)
+    for event in _events(batch, rows, written):
         bus.publish(session, event)
-    return len(items)
+    return len(written)
 
 
-def _events(
-    items: Iterable[ScoredTransaction],
-    alerts: Iterable[tuple[ScoredTransaction, dict[str, Any]]],
-) -> list[DomainEvent]:
+def _events(batch: Sequence[ScoredTransaction], rows: RecordRows,
+            written: Collection[str]) -> list[DomainEvent]:
+    """``transaction.scored`` for each transaction written, ``alert.created`` for its alert."""
+    scored = {item.transaction.transaction_id: item for item in batch}
     published: list[DomainEvent] = [
         TransactionScored(
-            transaction_id=item.result.transaction_id, decision=item.result.decision.value,
-            score=item.result.score, rules_hit=tuple(item.result.rules_hit),
+            transaction_id=transaction_id, decision=scored[transaction_id].result.decision.value,
+            score=scored[transaction_id].result.score,
+            rules_hit=tuple(scored[transaction_id].result.rules_hit),
         )
-        for item in items
+        for transaction_id in written
     ]
+    written = set(written)
     published.extend(
         AlertCreated(
             alert_id=row["id"], transaction_id=row["transaction_id"], decision=row["decision"],
-            severity=row["severity"], customer_id=item.transaction.customer_id,
+            severity=row["severity"],
+            customer_id=scored[row["transaction_id"]].transaction.customer_id,
         )
-        for item, row in alerts
+        for row in rows.alerts if row["transaction_id"] in written
     )
     return published
+
+
+def _deliver(events: list[DomainEvent]) -> None:
+    for event in events:
+        bus.deliver(event)
 
 
 class Recorder:
     def __init__(
         self, database: Database, *, batch_size: int, flush_ms: int,
-        max_pending: int | None = None,
+        max_pending: int | None = None, writer: WriterKind = "process",
     ) -> None:
         if batch_size < 1 or flush_ms < 1:
             raise ValueError("batch_size and flush_ms must be positive")
@@ -153,6 +159,7 @@ class Recorder:
             maxsize=max_pending or batch_size * 20
         )
         self._task: asyncio.Task[None] | None = None
+        self._writer = open_writer(writer, database)
 
     @property
     def pending(self) -> int:
@@ -182,6 +189,7 @@ class Recorder:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+        await self._writer.close()
 
     async def _run(self) -> None:
         while True:
@@ -219,16 +227,16 @@ class Recorder:
         return batch, taken
 
     async def _write_until_done(self, batch: list[ScoredTransaction]) -> None:
+        rows = record_rows(batch)
         delay = 0.05
         while True:
             try:
-                self.recorded += await asyncio.to_thread(self._write, batch)
-                return
+                written = await self._writer.write(rows)
+                break
             except Exception:  # the database is down or busy: keep the batch, try again
                 log.exception("recording %d scored transactions failed; retrying", len(batch))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _MAX_RETRY_DELAY_S)
-
-    def _write(self, batch: list[ScoredTransaction]) -> int:
-        with self.database.session_scope() as session:
-            return write_batch(session, batch)
+        self.recorded += len(written)
+        if written:  # committed: their events go out, off the event loop as before
+            await asyncio.to_thread(_deliver, _events(batch, rows, written))

@@ -122,7 +122,7 @@ class RiskRuntime:
         )
         self.recorder = Recorder(
             database, batch_size=settings.recorder_batch_size,
-            flush_ms=settings.recorder_flush_ms,
+            flush_ms=settings.recorder_flush_ms, writer=settings.recorder_writer,
         )
         self.recent = RecentDecisions()
         self.stamp = ""
