@@ -17,6 +17,7 @@ from paytrust.risk.formats.errors import FormatError
 MAX_BATCH_SIZE = 1000  # transactions per request or per message, whatever the format
 MAX_ID_LENGTH = 160  # fits every scheme's ids, and "name:" + an ISO 20022 Max140Text name
 MAX_NAME_LENGTH = 140  # ISO 20022 Max140Text, the longest name any format carries
+FLOAT_EXACT_DIGITS = 15  # every decimal of up to 15 significant digits survives a double
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _MCC = re.compile(r"[0-9]{4}")
@@ -51,6 +52,19 @@ def minor_units(field: str, amount: Decimal, currency: str, *, signed: bool = Fa
     if minor <= 0 and not signed:
         raise FormatError(field, "amount must be greater than zero")
     return minor
+
+
+def float_amount(field: str, value: float) -> Decimal:
+    """The decimal a JSON number was written as, or refused when a double no longer tells it
+    apart from its neighbours (an amount must not turn into a different one)."""
+    exact = Decimal(repr(value))
+    if len(exact.as_tuple().digits) > FLOAT_EXACT_DIGITS:
+        raise FormatError(
+            field,
+            f"a JSON number is exact only to {FLOAT_EXACT_DIGITS} significant digits; "
+            "send this amount as a string"
+        )
+    return exact
 
 
 def identifier(field: str, value: str, *, max_length: int = MAX_ID_LENGTH) -> str:
