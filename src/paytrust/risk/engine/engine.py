@@ -8,7 +8,7 @@ attribute (one reference swap, so a concurrent reader sees the old or the new wh
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,9 +19,9 @@ from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
 from paytrust.risk.engine.features import (
     VOCABULARY,
     FieldType,
-    compute_features,
     kernel,
     state_keys,
+    state_updates,
 )
 from paytrust.risk.engine.features.tables import FeatureTables, feature_dicts
 from paytrust.risk.engine.lists import ListSnapshot
@@ -31,7 +31,6 @@ from paytrust.risk.engine.model import (
     ModelError,
     ModelOutput,
     ScoringModel,
-    feature_matrix,
 )
 from paytrust.risk.engine.policy import (
     LOCALES,
@@ -41,13 +40,9 @@ from paytrust.risk.engine.policy import (
     decide,
 )
 from paytrust.risk.engine.state import (
-    EMPTY_STATE,
     EntityKey,
-    EntityState,
-    EntityUpdate,
     StateSnapshot,
     StateUpdate,
-    apply_update,
 )
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.engine.verdict import Decision, Reason
@@ -138,8 +133,8 @@ class Engine:
     def score(
         self, txn: Transaction, snapshot: StateSnapshot, now: datetime, locale: str = "en"
     ) -> tuple[ScoreResult, StateUpdate]:
-        features, update = self._features(txn, snapshot, now.timestamp())
-        return self._decide_all([txn], [features], *self._predict([features]), locale)[0], update
+        results, update = self.score_batch([txn], snapshot, now, locale)
+        return results[0], update
 
     def score_batch(
         self,
@@ -148,28 +143,14 @@ class Engine:
         now: datetime,
         locale: str = "en",
     ) -> tuple[list[ScoreResult], StateUpdate]:
-        """Score ``txns`` in order, each seeing the state left by the ones before it.
-
-        Results equal scoring them one by one with the store updated in between; the
-        returned update is every transaction's updates, in order, to apply at once. The
-        batch's own changes live in copy-on-write copies over ``snapshot``.
-        """
-        overlay: dict[EntityKey, EntityState] = {}
-        updates: list[EntityUpdate] = []
-
-        def apply(update: StateUpdate) -> None:
-            updates.extend(update)
-            for entity_update in update:
-                state = overlay.get(entity_update.key)
-                if state is None:
-                    state = overlay[entity_update.key] = snapshot.get(
-                        entity_update.key, EMPTY_STATE
-                    ).copy()
-                apply_update(state, entity_update)
-
-        results = self._score_in_order(txns, _OverlaySnapshot(snapshot, overlay), apply,
-                                       now, locale)
-        return results, tuple(updates)
+        """Score ``txns`` in order on ``snapshot`` (the entity states read from a shared
+        store), each seeing the ones before it; returns the results and every transaction's
+        updates, to apply to the store at once. ``snapshot`` is not changed: the features
+        are computed on tables copied from it."""
+        results = self.score_in_place(txns, FeatureTables.of_snapshot(snapshot), now, locale)
+        updates = tuple(update for txn in txns
+                        for update in state_updates(txn, snapshot, self.config))
+        return results, updates
 
     def score_in_place(
         self,
@@ -192,24 +173,6 @@ class Engine:
             self._scores(model, state, all_features) for model in (self.model, self.challenger))
         return self._decide_all(txns, all_features, champion, challenger, locale)
 
-    def _score_in_order(
-        self,
-        txns: Sequence[Transaction],
-        view: Mapping[EntityKey, EntityState],
-        apply: Callable[[StateUpdate], None],
-        now: datetime,
-        locale: str,
-    ) -> list[ScoreResult]:
-        """Features transaction by transaction (each sees the updates of those before it,
-        through ``apply``), then one model call for the batch, then each decision."""
-        clock = now.timestamp()
-        all_features = []
-        for txn in txns:
-            features, update = self._features(txn, view, clock)
-            all_features.append(features)
-            apply(update)
-        return self._decide_all(txns, all_features, *self._predict(all_features), locale)
-
     def _decide_all(
         self, txns: Sequence[Transaction], all_features: list[dict[str, object]],
         champion: _Scores | None, challenger: _Scores | None, locale: str,
@@ -221,29 +184,16 @@ class Engine:
             for row, (txn, features) in enumerate(zip(txns, all_features, strict=True))
         ]
 
-    def _features(
-        self, txn: Transaction, snapshot: Mapping[EntityKey, EntityState], clock: float
-    ) -> tuple[dict[str, object], StateUpdate]:
-        features, update = compute_features(txn, snapshot, self.config)
-        features.update(self.lists.features(txn, clock))
-        return features, update
-
-    def _predict(self, rows: list[dict[str, object]]) -> tuple[_Scores | None, _Scores | None]:
-        return self._scores(self.model, None, rows), self._scores(self.challenger, None, rows)
-
     def _scores(
-        self, model: ScoringModel | None, numeric: FloatArray | None,
-        rows: list[dict[str, object]],
+        self, model: ScoringModel | None, numeric: FloatArray, rows: list[dict[str, object]],
     ) -> _Scores | None:
         """The model's output on the batch, or ``None`` when it fails: the decision then
-        rests on rules. Its inputs are gathered from ``numeric`` (the compiled features'
-        matrix) when given, else read from the rows."""
+        rests on rules. Its inputs come from ``numeric`` (the compiled features' matrix) and
+        the rows."""
         if model is None:
             return None
         try:
-            matrix = (self._assembler(model).matrix(numeric, rows) if numeric is not None
-                      else feature_matrix(model.feature_names, model.categories, rows))
-            output = model.predict(matrix)
+            output = model.predict(self._assembler(model).matrix(numeric, rows))
         except Exception:  # any model failure must degrade to rules, never fail the payment
             logger.exception("model %s failed; scoring on rules and lists", model.version)
             return None
@@ -322,30 +272,6 @@ class _Scores:
         return cls(model.version, output.probabilities.tolist(), {
             row: _top_contributions(model.feature_names, output.contributions[row])
             for row in explained})
-
-
-class _OverlaySnapshot(Mapping[EntityKey, EntityState]):
-    """The batch's own updated states over the snapshot read before the batch."""
-
-    __slots__ = ("_base", "_overlay")
-
-    def __init__(self, base: StateSnapshot, overlay: dict[EntityKey, EntityState]) -> None:
-        self._base = base
-        self._overlay = overlay
-
-    def __getitem__(self, key: EntityKey) -> EntityState:
-        state = self._overlay.get(key)
-        return state if state is not None else self._base[key]
-
-    def get(self, key: EntityKey, default: Any = None) -> Any:
-        state = self._overlay.get(key)
-        return state if state is not None else self._base.get(key, default)
-
-    def __iter__(self) -> Any:
-        return iter({**self._base, **self._overlay})
-
-    def __len__(self) -> int:
-        return len({**self._base, **self._overlay})
 
 
 def _prepare_rules(ruleset: CompiledRules | None) -> list[_PreparedRule | None]:

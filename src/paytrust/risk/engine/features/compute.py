@@ -61,39 +61,91 @@ def compute_features(
     txn: Transaction, snapshot: StateSnapshot, config: EngineConfig
 ) -> tuple[Features, StateUpdate]:
     """Every state feature of ``txn`` (``STATE_FEATURE_NAMES``) and the updates it causes.
-    The reference implementation: the in-memory store computes the same with ``kernel``."""
+    The reference implementation: the compiled ``kernel`` computes the same features."""
+    at = txn.occurred_at.timestamp()
+    amount = txn.amount_minor * config.fen_per_minor_unit[txn.currency] / _FEN
+    ctx = transaction_features(txn, config)
+    get = snapshot.get
+    _customer(ctx, get((_CUSTOMER, txn.customer_id), EMPTY_STATE), txn, at, amount, config)
+    _account(ctx, get((_ACCOUNT, txn.account_id), EMPTY_STATE),
+             get((_PAYEE, txn.account_id), EMPTY_STATE), at, amount)
+    if txn.device_id:
+        _device(ctx, get((_DEVICE, txn.device_id), EMPTY_STATE), at)
+    else:
+        _no_device(ctx)
+    if txn.ip:
+        _ip(ctx, get((_IP, txn.ip), EMPTY_STATE), at)
+    else:
+        _no_ip(ctx)
+    if txn.payee_id and txn.payee_id != txn.account_id:
+        _payee(ctx, get((_PAYEE, txn.payee_id), EMPTY_STATE), at)
+    else:
+        _no_payee(ctx)
+    if txn.merchant_id:
+        _merchant(ctx, get((_MERCHANT, txn.merchant_id), EMPTY_STATE), txn, at)
+    else:
+        _no_merchant(ctx)
+    return ctx, state_updates(txn, snapshot, config)
+
+
+def state_updates(txn: Transaction, snapshot: StateSnapshot, config: EngineConfig
+                  ) -> StateUpdate:
+    """The commutative updates scoring ``txn`` applies to its entities (``state.py``); the
+    inbound view of the paying account is read, never written. ``snapshot`` only tells which
+    buckets have expired."""
     at = txn.occurred_at.timestamp()
     amount_fen = txn.amount_minor * config.fen_per_minor_unit[txn.currency]
     amount = amount_fen / _FEN
-    ctx = transaction_features(txn, config)
+    is_small, is_near = _amount_flags(amount, config)
     is_refund = txn.type is TransactionType.REFUND
-    series = (1.0, amount_fen, 1.0 if ctx["txn.is_small_amount"] else 0.0,
-              1.0 if ctx["txn.is_near_threshold"] else 0.0, 1.0 if is_refund else 0.0,
-              amount_fen if is_refund else 0.0)
+    series = (1.0, amount_fen, 1.0 if is_small else 0.0, 1.0 if is_near else 0.0,
+              1.0 if is_refund else 0.0, amount_fen if is_refund else 0.0)
 
-    get = snapshot.get
+    def update(kind: EntityKind, entity_id: str, *members: tuple[str, str],
+               totals: tuple[tuple[str, float], ...] = (),
+               maxima: tuple[tuple[str, float], ...] = ()) -> EntityUpdate:
+        state = snapshot.get((kind, entity_id), EMPTY_STATE)
+        return EntityUpdate(key=(kind, entity_id), at=at, series=series, totals=totals,
+                            maxima=(("last_at", at), ("first_at_negated", -at), *maxima),
+                            members=members, expired=expired_buckets(state, at))
+
+    counterparty = txn.payee_id or txn.merchant_id
+    log_amount = log1p(amount)
+    # The payment system may send the last security change only now and then: remember it.
+    changes = tuple((name, changed_at.timestamp()) for name, changed_at in (
+        ("credential_changed_at", txn.credential_changed_at),
+        ("sim_swapped_at", txn.sim_swapped_at)) if changed_at is not None)
+    customer_members = [("devices", txn.device_id)] if txn.device_id else []
+    if counterparty:
+        customer_members.append(("payees", counterparty))
+    if txn.country:
+        customer_members.append(("countries", txn.country))
+    if txn.latitude is not None and txn.longitude is not None:
+        customer_members.append(("geo", encode_point(txn.latitude, txn.longitude)))
     updates = [
-        _customer(ctx, get((_CUSTOMER, txn.customer_id), EMPTY_STATE), txn, at, amount,
-                  series, config),
-        _account(ctx, get((_ACCOUNT, txn.account_id), EMPTY_STATE),
-                 get((_PAYEE, txn.account_id), EMPTY_STATE), txn, at, amount, series),
+        update(_CUSTOMER, txn.customer_id, *customer_members, maxima=changes, totals=(
+            ("n", 1.0), ("log_sum", log_amount), ("log_sum_sq", log_amount * log_amount))),
+        update(_ACCOUNT, txn.account_id, *((("payees", counterparty),) if counterparty else ())),
     ]
-    updates.extend(_device(ctx, get((_DEVICE, txn.device_id), EMPTY_STATE), txn, at, series)
-                   if txn.device_id else _no_device(ctx))
-    updates.extend(_ip(ctx, get((_IP, txn.ip), EMPTY_STATE), txn, at, series)
-                   if txn.ip else _no_ip(ctx))
-    updates.extend(_payee(ctx, get((_PAYEE, txn.payee_id), EMPTY_STATE), txn, at, series)
-                   if txn.payee_id and txn.payee_id != txn.account_id else _no_payee(ctx))
-    updates.extend(_merchant(ctx, get((_MERCHANT, txn.merchant_id), EMPTY_STATE), txn, at,
-                             series) if txn.merchant_id else _no_merchant(ctx))
-    return ctx, tuple(updates)
+    if txn.device_id:
+        updates.append(update(_DEVICE, txn.device_id, ("customers", txn.customer_id)))
+    if txn.ip:
+        updates.append(update(_IP, txn.ip, ("customers", txn.customer_id)))
+    if txn.payee_id and txn.payee_id != txn.account_id:
+        updates.append(update(_PAYEE, txn.payee_id, ("senders", txn.account_id)))
+    if txn.merchant_id:
+        merchant_members = [("customers", txn.customer_id)]
+        if txn.device_id:
+            merchant_members.append(("devices", txn.device_id))
+        updates.append(update(_MERCHANT, txn.merchant_id, *merchant_members))
+    return tuple(updates)
 
 
 def transaction_features(txn: Transaction, config: EngineConfig) -> Features:
     """The features of the transaction alone, needing no state."""
     at = txn.occurred_at.timestamp()
     amount = txn.amount_minor * config.fen_per_minor_unit[txn.currency] / _FEN
-    threshold = config.reporting_threshold_cny
+    is_small, is_near = _amount_flags(amount, config)
     counterparty_country = txn.payee_country or txn.merchant_country
     before = txn.balance_before_minor
     major = 10 ** CURRENCY_EXPONENTS[txn.currency]
@@ -113,11 +165,17 @@ def transaction_features(txn: Transaction, config: EngineConfig) -> Features:
             txn.country and counterparty_country and counterparty_country != txn.country
         ),
         "txn.is_round_amount": txn.amount_minor % (100 * major) == 0,
-        "txn.is_small_amount": amount <= config.small_amount_cny,
-        "txn.is_near_threshold": threshold * (1.0 - config.near_threshold_band) <= amount
-        < threshold,
+        "txn.is_small_amount": is_small,
+        "txn.is_near_threshold": is_near,
         "txn.balance_drain_ratio": txn.amount_minor / before if before and before > 0 else None,
     }
+
+
+def _amount_flags(amount: float, config: EngineConfig) -> tuple[bool, bool]:
+    """Small (card testing) and just below the reporting threshold (structuring)."""
+    threshold = config.reporting_threshold_cny
+    return (amount <= config.small_amount_cny,
+            threshold * (1.0 - config.near_threshold_band) <= amount < threshold)
 
 
 def _days_since(state: EntityState, at: float) -> float | None:
@@ -135,14 +193,10 @@ def _refund_ratio(window_30d: tuple[float, ...] | list[float]) -> float:
     return window_30d[REFUND_COUNT] / payments if payments > 0 else 0.0
 
 
-def _seen_maxima(at: float) -> tuple[tuple[str, float], ...]:
-    return (("last_at", at), ("first_at_negated", -at))
-
-
 def _customer(
     ctx: Features, state: EntityState, txn: Transaction, at: float, amount: float,
-    series: tuple[float, ...], config: EngineConfig,
-) -> EntityUpdate:
+    config: EngineConfig,
+) -> None:
     w1m, w1h, w24h = window(state, "1m", at), window(state, "1h", at), window(state, "24h", at)
     w7d, w30d = window(state, "7d", at), window(state, "30d", at)
     members = state.members
@@ -177,8 +231,6 @@ def _customer(
         "customer.distinct_payees_24h": distinct_since(payees, at - DAY),
         "customer.distinct_countries_7d": distinct_since(countries, at - 7 * DAY),
     })
-    maxima = list(_seen_maxima(at))
-    # The payment system may send the last security change only now and then: remember it.
     for name, feature, changed_at in (
         ("credential_changed_at", "customer.hours_since_credential_change",
          txn.credential_changed_at),
@@ -187,22 +239,9 @@ def _customer(
         latest = state.maxima.get(name)
         if changed_at is not None:
             stamp = changed_at.timestamp()
-            maxima.append((name, stamp))
             latest = stamp if latest is None else max(latest, stamp)
         ctx[feature] = None if latest is None else max(0.0, at - latest) / HOUR
-    new_members = []
-    if txn.device_id:
-        new_members.append(("devices", txn.device_id))
-    if counterparty:
-        new_members.append(("payees", counterparty))
-    if txn.country:
-        new_members.append(("countries", txn.country))
-    _geo(ctx, members.get("geo"), txn, at, config, new_members)
-    return EntityUpdate(
-        key=(_CUSTOMER, txn.customer_id), at=at, series=series,
-        totals=(("n", 1.0), ("log_sum", log_amount), ("log_sum_sq", log_amount * log_amount)),
-        maxima=tuple(maxima), members=tuple(new_members), expired=expired_buckets(state, at),
-    )
+    _geo(ctx, members.get("geo"), txn, at, config)
 
 
 def _amount_zscore(state: EntityState, log_amount: float, config: EngineConfig) -> float | None:
@@ -217,14 +256,11 @@ def _amount_zscore(state: EntityState, log_amount: float, config: EngineConfig) 
 
 def _geo(
     ctx: Features, last_points: dict[str, float] | None, txn: Transaction, at: float,
-    config: EngineConfig, new_members: list[tuple[str, str]],
+    config: EngineConfig,
 ) -> None:
     latitude, longitude = txn.latitude, txn.longitude
     ctx["txn.geo_velocity_kmh"] = ctx["txn.distance_from_last_km"] = None
-    if latitude is None or longitude is None:
-        return
-    new_members.append(("geo", encode_point(latitude, longitude)))
-    if not last_points:
+    if latitude is None or longitude is None or not last_points:
         return
     (member, seen_at), = last_points.items()
     last_latitude, last_longitude = decode_point(member)
@@ -235,9 +271,8 @@ def _geo(
 
 
 def _account(
-    ctx: Features, state: EntityState, inbound: EntityState, txn: Transaction, at: float,
-    amount: float, series: tuple[float, ...],
-) -> EntityUpdate:
+    ctx: Features, state: EntityState, inbound: EntityState, at: float, amount: float,
+) -> None:
     w1h, w24h, w7d = window(state, "1h", at), window(state, "24h", at), window(state, "7d", at)
     in24h = window(inbound, "24h", at)
     payees = state.members.get("payees")
@@ -260,17 +295,9 @@ def _account(
         ),
         "txn.outflow_to_inflow_24h": amount / inbound_amount if inbound_amount > 0 else None,
     })
-    counterparty = txn.payee_id or txn.merchant_id
-    return EntityUpdate(
-        key=(_ACCOUNT, txn.account_id), at=at, series=series, maxima=_seen_maxima(at),
-        members=(("payees", counterparty),) if counterparty else (),
-        expired=expired_buckets(state, at),
-    )
 
 
-def _device(
-    ctx: Features, state: EntityState, txn: Transaction, at: float, series: tuple[float, ...]
-) -> tuple[EntityUpdate]:
+def _device(ctx: Features, state: EntityState, at: float) -> None:
     w1h, w24h = window(state, "1h", at), window(state, "24h", at)
     customers = state.members.get("customers")
     ctx.update({
@@ -280,22 +307,15 @@ def _device(
         "device.distinct_customers_24h": distinct_since(customers, at - DAY),
         "device.distinct_customers_7d": distinct_since(customers, at - 7 * DAY),
     })
-    return (EntityUpdate(
-        key=(_DEVICE, str(txn.device_id)), at=at, series=series, maxima=_seen_maxima(at),
-        members=(("customers", txn.customer_id),), expired=expired_buckets(state, at),
-    ),)
 
 
-def _no_device(ctx: Features) -> tuple[()]:
+def _no_device(ctx: Features) -> None:
     ctx.update({"device.is_new": False, "device.count_1h": 0.0, "device.count_24h": 0.0,
                 "device.small_count_1h": 0.0, "device.distinct_customers_24h": 0,
                 "device.distinct_customers_7d": 0})
-    return ()
 
 
-def _ip(
-    ctx: Features, state: EntityState, txn: Transaction, at: float, series: tuple[float, ...]
-) -> tuple[EntityUpdate]:
+def _ip(ctx: Features, state: EntityState, at: float) -> None:
     customers = state.members.get("customers")
     ctx.update({
         "ip.count_1m": window(state, "1m", at)[COUNT],
@@ -303,21 +323,14 @@ def _ip(
         "ip.distinct_customers_1h": distinct_since(customers, at - HOUR),
         "ip.distinct_customers_24h": distinct_since(customers, at - DAY),
     })
-    return (EntityUpdate(
-        key=(_IP, str(txn.ip)), at=at, series=series, maxima=_seen_maxima(at),
-        members=(("customers", txn.customer_id),), expired=expired_buckets(state, at),
-    ),)
 
 
-def _no_ip(ctx: Features) -> tuple[()]:
+def _no_ip(ctx: Features) -> None:
     ctx.update({"ip.count_1m": 0.0, "ip.count_1h": 0.0, "ip.distinct_customers_1h": 0,
                 "ip.distinct_customers_24h": 0})
-    return ()
 
 
-def _payee(
-    ctx: Features, state: EntityState, txn: Transaction, at: float, series: tuple[float, ...]
-) -> tuple[EntityUpdate]:
+def _payee(ctx: Features, state: EntityState, at: float) -> None:
     w24h, w7d = window(state, "24h", at), window(state, "7d", at)
     senders = state.members.get("senders")
     ctx.update({
@@ -328,22 +341,15 @@ def _payee(
         "payee.distinct_senders_24h": distinct_since(senders, at - DAY),
         "payee.distinct_senders_7d": distinct_since(senders, at - 7 * DAY),
     })
-    return (EntityUpdate(
-        key=(_PAYEE, str(txn.payee_id)), at=at, series=series, maxima=_seen_maxima(at),
-        members=(("senders", txn.account_id),), expired=expired_buckets(state, at),
-    ),)
 
 
-def _no_payee(ctx: Features) -> tuple[()]:
+def _no_payee(ctx: Features) -> None:
     ctx.update({"payee.is_new": False, "payee.days_since_first": None, "payee.count_24h": 0.0,
                 "payee.count_7d": 0.0, "payee.amount_24h": 0.0, "payee.amount_7d": 0.0,
                 "payee.distinct_senders_24h": 0, "payee.distinct_senders_7d": 0})
-    return ()
 
 
-def _merchant(
-    ctx: Features, state: EntityState, txn: Transaction, at: float, series: tuple[float, ...]
-) -> tuple[EntityUpdate]:
+def _merchant(ctx: Features, state: EntityState, txn: Transaction, at: float) -> None:
     w1h, w24h, w30d = window(state, "1h", at), window(state, "24h", at), window(state, "30d", at)
     devices = state.members.get("devices") or {}
     customers = state.members.get("customers") or {}
@@ -361,19 +367,11 @@ def _merchant(
         "merchant.device_repeat_24h": devices.get(txn.device_id or "", 0.0) > day_ago,
         "merchant.customer_repeat_24h": customers.get(txn.customer_id, 0.0) > day_ago,
     })
-    new_members = [("customers", txn.customer_id)]
-    if txn.device_id:
-        new_members.append(("devices", txn.device_id))
-    return (EntityUpdate(
-        key=(_MERCHANT, str(txn.merchant_id)), at=at, series=series, maxima=_seen_maxima(at),
-        members=tuple(new_members), expired=expired_buckets(state, at),
-    ),)
 
 
-def _no_merchant(ctx: Features) -> tuple[()]:
+def _no_merchant(ctx: Features) -> None:
     ctx.update({"merchant.count_1h": 0.0, "merchant.count_24h": 0.0, "merchant.amount_24h": 0.0,
                 "merchant.small_count_1h": 0.0, "merchant.refund_ratio_30d": 0.0,
                 "merchant.distinct_customers_24h": 0, "merchant.distinct_devices_24h": 0,
                 "merchant.payments_per_device_24h": 0.0, "merchant.device_repeat_24h": False,
                 "merchant.customer_repeat_24h": False})
-    return ()
