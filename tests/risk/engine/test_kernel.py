@@ -20,7 +20,6 @@ from paytrust.risk.engine.features import (
     STATE_FEATURE_NAMES,
     compute_features,
     kernel,
-    state_keys,
 )
 from paytrust.risk.engine.features.compute import transaction_features
 from paytrust.risk.engine.features.tables import FeatureTables, feature_dicts
@@ -204,25 +203,3 @@ def test_model_inputs_gathered_from_the_compiled_features_equal_those_read_from_
     gathered = InputAssembler(names, categories, kernel.FEATURES).matrix(state, rows)
     expected = feature_matrix(names, categories, rows)
     assert np.array_equal(gathered, expected, equal_nan=True)
-
-
-@settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 10_000))
-def test_features_on_tables_loaded_from_a_snapshot_equal_the_reference(seed: int) -> None:
-    """The shared-store path: a snapshot of reference states copied into scratch tables,
-    its buckets in no particular order (Redis answers a hash's fields in any order)."""
-    states: dict[EntityKey, EntityState] = {}
-    for txn in varied_stream(seed, 250):
-        snapshot = {key: _reordered(states[key]) for key in state_keys(txn) if key in states}
-        compiled = FeatureTables.of_snapshot(snapshot).features([txn], DEFAULT_CONFIG)[0]
-        expected, update = compute_features(txn, snapshot, DEFAULT_CONFIG)
-        assert_same_features(compiled, expected, txn.transaction_id)
-        for entity_update in update:
-            apply_update(states.setdefault(entity_update.key, EntityState()), entity_update)
-
-
-def _reordered(state: EntityState) -> EntityState:
-    copy = state.copy()
-    copy.buckets = {resolution: dict(reversed(buckets.items()))
-                    for resolution, buckets in state.buckets.items()}
-    return copy

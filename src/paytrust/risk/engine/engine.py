@@ -19,9 +19,9 @@ from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
 from paytrust.risk.engine.features import (
     VOCABULARY,
     FieldType,
+    compute_features,
     kernel,
     state_keys,
-    state_updates,
 )
 from paytrust.risk.engine.features.tables import FeatureTables, feature_dicts
 from paytrust.risk.engine.lists import ListSnapshot
@@ -31,6 +31,7 @@ from paytrust.risk.engine.model import (
     ModelError,
     ModelOutput,
     ScoringModel,
+    feature_matrix,
 )
 from paytrust.risk.engine.policy import (
     LOCALES,
@@ -40,9 +41,13 @@ from paytrust.risk.engine.policy import (
     decide,
 )
 from paytrust.risk.engine.state import (
+    EMPTY_STATE,
     EntityKey,
+    EntityState,
+    EntityUpdate,
     StateSnapshot,
     StateUpdate,
+    apply_update,
 )
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.engine.verdict import Decision, Reason
@@ -145,12 +150,30 @@ class Engine:
     ) -> tuple[list[ScoreResult], StateUpdate]:
         """Score ``txns`` in order on ``snapshot`` (the entity states read from a shared
         store), each seeing the ones before it; returns the results and every transaction's
-        updates, to apply to the store at once. ``snapshot`` is not changed: the features
-        are computed on tables copied from it."""
-        results = self.score_in_place(txns, FeatureTables.of_snapshot(snapshot), now, locale)
-        updates = tuple(update for txn in txns
-                        for update in state_updates(txn, snapshot, self.config))
-        return results, updates
+        updates, to apply to the store at once.
+
+        The features come from the reference code (``compute_features``): on state read
+        from a store it costs less than copying that state into compiled tables. The
+        batch's own changes live in copy-on-write copies over ``snapshot``."""
+        overlay: dict[EntityKey, EntityState] = {}
+        view = _OverlaySnapshot(snapshot, overlay)
+        clock = now.timestamp()
+        all_features: list[dict[str, object]] = []
+        updates: list[EntityUpdate] = []
+        for txn in txns:
+            features, update = compute_features(txn, view, self.config)
+            features.update(self.lists.features(txn, clock))
+            all_features.append(features)
+            updates.extend(update)
+            for entity_update in update:
+                state = overlay.get(entity_update.key)
+                if state is None:
+                    state = overlay[entity_update.key] = snapshot.get(
+                        entity_update.key, EMPTY_STATE).copy()
+                apply_update(state, entity_update)
+        champion, challenger = (
+            self._scores(model, None, all_features) for model in (self.model, self.challenger))
+        return self._decide_all(txns, all_features, champion, challenger, locale), tuple(updates)
 
     def score_in_place(
         self,
@@ -185,15 +208,18 @@ class Engine:
         ]
 
     def _scores(
-        self, model: ScoringModel | None, numeric: FloatArray, rows: list[dict[str, object]],
+        self, model: ScoringModel | None, numeric: FloatArray | None,
+        rows: list[dict[str, object]],
     ) -> _Scores | None:
         """The model's output on the batch, or ``None`` when it fails: the decision then
-        rests on rules. Its inputs come from ``numeric`` (the compiled features' matrix) and
-        the rows."""
+        rests on rules. Its inputs are gathered from ``numeric`` (the compiled features'
+        matrix) when given, else read from the rows."""
         if model is None:
             return None
         try:
-            output = model.predict(self._assembler(model).matrix(numeric, rows))
+            matrix = (self._assembler(model).matrix(numeric, rows) if numeric is not None
+                      else feature_matrix(model.feature_names, model.categories, rows))
+            output = model.predict(matrix)
         except Exception:  # any model failure must degrade to rules, never fail the payment
             logger.exception("model %s failed; scoring on rules and lists", model.version)
             return None
@@ -272,6 +298,30 @@ class _Scores:
         return cls(model.version, output.probabilities.tolist(), {
             row: _top_contributions(model.feature_names, output.contributions[row])
             for row in explained})
+
+
+class _OverlaySnapshot(Mapping[EntityKey, EntityState]):
+    """The batch's own updated states over the snapshot read before the batch."""
+
+    __slots__ = ("_base", "_overlay")
+
+    def __init__(self, base: StateSnapshot, overlay: dict[EntityKey, EntityState]) -> None:
+        self._base = base
+        self._overlay = overlay
+
+    def __getitem__(self, key: EntityKey) -> EntityState:
+        state = self._overlay.get(key)
+        return state if state is not None else self._base[key]
+
+    def get(self, key: EntityKey, default: Any = None) -> Any:
+        state = self._overlay.get(key)
+        return state if state is not None else self._base.get(key, default)
+
+    def __iter__(self) -> Any:
+        return iter({**self._base, **self._overlay})
+
+    def __len__(self) -> int:
+        return len({**self._base, **self._overlay})
 
 
 def _prepare_rules(ruleset: CompiledRules | None) -> list[_PreparedRule | None]:

@@ -31,15 +31,10 @@ from paytrust.risk.engine.state import (
     SET_CAPACITY,
     STATE_HORIZON_S,
     EntityKind,
-    EntityState,
-    StateSnapshot,
 )
 from paytrust.risk.engine.transaction import Transaction, TransactionType
 
 _INITIAL_CAPACITY = 256
-_SCRATCH_CAPACITY = 8  # tables of one snapshot: a few entities per transaction
-_KIND_INDEX = {EntityKind(name): index for index, name in enumerate(kernel.KINDS)}
-_GEO_LATITUDE, _GEO_AT = kernel.SCALARS.index("geo_latitude"), kernel.SCALARS.index("geo_at")
 _NULLABLE = tuple(i for i, name in enumerate(kernel.FEATURES) if SPECS[name].nullable)
 _BOOLEAN = tuple(i for i, name in enumerate(kernel.FEATURES)
                  if SPECS[name].type is FieldType.BOOL)
@@ -76,8 +71,6 @@ class KindTable:
     """The rows of one kind of entity."""
 
     def __init__(self, kind: int, capacity: int = _INITIAL_CAPACITY) -> None:
-        self._rings = kernel.RINGS[kind]
-        self._sets = kernel.SETS[kind]
         self._bucket_count = sum(kept for _, kept in kernel.RINGS[kind])
         self._member_columns = sum(capacity for _, capacity in kernel.SETS[kind])
         self._set_count = len(kernel.SETS[kind])
@@ -107,32 +100,6 @@ class KindTable:
         if slot is None:
             slot = self.slots[entity_id] = self._take_slot()
         return slot
-
-    def load(self, slot: int, state: EntityState) -> None:
-        """Copy an entity's state read from a shared store (``state.py``) into its empty
-        row: the buckets a ring keeps, the maxima and totals, the member sets."""
-        buckets, scalars, hashes, times, counts = self.arrays
-        offset = 0
-        for resolution, kept in self._rings:
-            for index, values in state.buckets.get(resolution, {}).items():
-                position = offset + index % kept
-                if buckets[slot, position, 0] < index:  # a ring keeps the newest of a position
-                    buckets[slot, position] = (index, *values)
-            offset += kept
-        stored = {**state.maxima, **state.totals}
-        scalars[slot] = [stored.get(name, default) for name, default in zip(
-            kernel.SCALARS, kernel.SCALAR_DEFAULTS[:len(self._defaults)], strict=False)]
-        if len(self._defaults) > _GEO_AT and (point := state.members.get("geo")):
-            (member, seen_at), = point.items()
-            scalars[slot, _GEO_LATITUDE:_GEO_AT + 1] = (*decode_point(member), seen_at)
-        first = 0
-        for which, (name, capacity) in enumerate(self._sets):
-            members = state.members.get(name, {})
-            newest = sorted(members.items(), key=lambda item: item[1])[-capacity:]
-            hashes[slot, first:first + len(newest)] = [hash(member) for member, _ in newest]
-            times[slot, first:first + len(newest)] = [seen for _, seen in newest]
-            counts[slot, which] = len(newest)
-            first += capacity
 
     def evict_idle(self, horizon: float) -> int:
         """Free the slots of entities last seen at or before ``horizon``."""
@@ -184,23 +151,13 @@ class KindTable:
 class FeatureTables:
     """Every kind's table: the in-memory entity state of the compiled features."""
 
-    def __init__(self, capacity: int = _INITIAL_CAPACITY) -> None:
+    def __init__(self) -> None:
         (self.customer, self.account, self.device, self.ip, self.payee,
-         self.merchant) = self.tables = tuple(KindTable(kind, capacity)
-                                              for kind in range(len(kernel.KINDS)))
+         self.merchant) = self.tables = tuple(KindTable(kind) for kind in range(len(kernel.KINDS)))
         self._params: tuple[EngineConfig | None, kernel.FloatArray] = (None, np.empty(0))
 
     def __len__(self) -> int:
         return sum(len(table) for table in self.tables)
-
-    @classmethod
-    def of_snapshot(cls, snapshot: StateSnapshot) -> FeatureTables:
-        """Tables holding the entity states read from a shared store, to score on."""
-        tables = cls(capacity=_SCRATCH_CAPACITY)
-        for (kind, entity_id), state in snapshot.items():
-            table = tables.tables[_KIND_INDEX[kind]]
-            table.load(table.slot(entity_id), state)
-        return tables
 
     def evict_idle(self, now: float) -> int:
         """Forget entities idle past the state horizon; returns how many."""
