@@ -172,11 +172,8 @@ class FeatureTables:
     def compute(self, txns: Sequence[Transaction], config: EngineConfig) -> kernel.FloatArray:
         """The state features of ``txns`` (a row each, columns ``kernel.FEATURES``), each
         transaction seeing the ones before it; their updates are applied."""
-        values = np.empty((len(txns), len(kernel.VALUE_COLUMNS)))
-        refs = np.empty((len(txns), len(kernel.REF_COLUMNS)), dtype=np.int64)
-        for row, txn in enumerate(txns):
-            values[row] = _values(txn, config)
-            refs[row] = self._refs(txn)
+        values = np.array([_values(txn, config) for txn in txns], dtype=np.float64)
+        refs = np.array([self._refs(txn) for txn in txns], dtype=np.int64)
         out = np.empty((len(txns), len(kernel.FEATURES)))
         customer, account, device, ip, payee, merchant = (t.arrays for t in self.tables)
         kernel.score_rows(values, refs, self._params_of(config), customer, account, device, ip,
