@@ -96,8 +96,10 @@ def _alert_row(item: ScoredTransaction) -> dict[str, Any]:
 
 def record_rows(batch: Sequence[ScoredTransaction]) -> RecordRows:
     """The batch as table rows; a transaction id given twice keeps its first."""
-    items = list({item.transaction.transaction_id: item for item in reversed(batch)}.values())
-    items.reverse()
+    first: dict[str, ScoredTransaction] = {}
+    for item in batch:
+        first.setdefault(item.transaction.transaction_id, item)
+    items = list(first.values())
     return RecordRows(
         transactions=[_transaction_row(item) for item in items],
         decisions=[_decision_row(item) for item in items],

@@ -297,6 +297,8 @@ def _hours_since_change(scalars: FloatArray, slot: int, column: int, changed_at:
 
 @_compiled
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``geo.haversine_km``, compiled here: a cached caller would keep a compiled copy of a
+    function from another module even after that module changed (see the module note)."""
     phi1, phi2 = radians(lat1), radians(lat2)
     half_dphi = (phi2 - phi1) / 2
     half_dlambda = radians(lon2 - lon1) / 2
