@@ -23,8 +23,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 import lightgbm
-import numpy as np
-import numpy.typing as npt
 import orjson
 
 from paytrust.risk.engine.forest import Forest
@@ -77,10 +75,6 @@ class LightGBMScoringModel:
         """Probabilities, and contributions for the rows worth explaining (the others'
         stay zero: their reason is the low score itself)."""
         return ModelOutput(*self._forest.predict(rows, self.explain_from))
-
-    def leaves(self, rows: FloatArray) -> npt.NDArray[np.int64]:
-        """Each row's leaf in each tree (numbered per tree, as LightGBM's ``pred_leaf``)."""
-        return self._forest.leaves(rows) - self._forest.first_leaves
 
     def to_text(self) -> str:
         model_text = self._booster.model_to_string()

@@ -1,11 +1,6 @@
 """Features of a transaction from entity state: one code path for live scoring and replay."""
 
-from paytrust.risk.engine.features.compute import (
-    Features,
-    compute_features,
-    state_keys,
-    state_updates,
-)
+from paytrust.risk.engine.features.compute import Features, compute_features, state_keys
 from paytrust.risk.engine.features.vocabulary import (
     FEATURE_NAMES,
     SPECS,
@@ -25,5 +20,4 @@ __all__ = [
     "FieldType",
     "compute_features",
     "state_keys",
-    "state_updates",
 ]
