@@ -172,3 +172,23 @@ async def test_a_request_that_fails_in_a_batch_fails_alone(runtime: RiskRuntime)
     assert runtime.recorder.recorded == 1
     runtime.scorer.score_batch = score_batch  # type: ignore[method-assign]
     assert (await runtime.score([bad]))[0]["transaction_id"] == bad.transaction_id  # retry
+
+
+async def test_a_cancelled_batch_leaves_no_request_waiting(runtime: RiskRuntime) -> None:
+    scoring = asyncio.Event()
+
+    async def never_finishing(txns: Sequence[Transaction],
+                              locale: str = "en") -> list[ScoreResult]:
+        scoring.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    runtime.scorer.score_batch = never_finishing  # type: ignore[method-assign]
+    english = asyncio.ensure_future(runtime.score([make_txn()], "en"))
+    chinese = asyncio.ensure_future(runtime.score([make_txn()], "zh"))  # the next group
+    await asyncio.wait_for(scoring.wait(), HANG_GUARD_S)
+    assert runtime._flushing is not None
+    runtime._flushing.cancel()
+    answers = await asyncio.wait_for(asyncio.gather(english, chinese, return_exceptions=True),
+                                     HANG_GUARD_S)
+    assert all(isinstance(answer, asyncio.CancelledError) for answer in answers)

@@ -256,6 +256,7 @@ class RiskRuntime:
         they share one compiled call instead of paying its fixed cost each (the engine is
         sequential either way: each transaction sees the ones before it). Requests that
         come while a batch is scored form the next one."""
+        waiting: list[_Waiting] = []
         try:
             while self._waiting:
                 waiting, self._waiting = self._waiting, []
@@ -263,7 +264,7 @@ class RiskRuntime:
                     await self._score_together(
                         [request for request in waiting if request.locale == locale], locale)
         except BaseException as error:  # cancelled: nobody may wait for ever
-            for request in self._waiting:
+            for request in [*waiting, *self._waiting]:
                 self._release(request.claims, error)
             self._waiting = []
             raise
@@ -295,6 +296,7 @@ class RiskRuntime:
         )
 
     def _release(self, claims: list[Claim], error: BaseException) -> None:
+        """Fail the claims still unanswered (an answered one keeps its cached answer)."""
         for claim in claims:
-            if claim.is_new:
+            if claim.is_new and not claim.answer.done():
                 self.recent.release(claim.transaction_id, error)
