@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import fastapi.dependencies.utils
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from paytrust.app import enforce_access_markers
 from paytrust.platform.errors import Conflict, install_problem_handlers
-from paytrust.platform.identity.deps import PUBLIC, api_router, require
+from paytrust.platform.identity.deps import PUBLIC, DirectRoute, api_router, require
+from paytrust.platform.identity.principal import Principal
 
 
 def test_app_refuses_to_start_with_a_route_lacking_a_permission() -> None:
@@ -45,6 +46,35 @@ def test_route_permission_is_published_in_openapi() -> None:
     paths = app.openapi()["paths"]
     assert paths["/guarded"]["get"]["x-permission"] == "demo.read"
     assert paths["/open"]["get"]["x-permission"] == "public"
+
+
+Caller = Annotated[Principal, require("demo.score")]  # at module level: annotations are strings
+
+
+def test_a_direct_route_keeps_its_permission_in_openapi_and_refuses_other_shapes() -> None:
+    router = APIRouter(route_class=DirectRoute)
+
+    @router.post("/direct")
+    async def direct(request: Request, caller: Caller) -> Response:
+        return Response(caller.name)
+
+    app = FastAPI()
+    app.include_router(router)
+    enforce_access_markers(app)
+    assert app.openapi()["paths"]["/direct"]["post"]["x-permission"] == "demo.score"
+
+    async def with_a_query(request: Request, caller: Caller, limit: int = 10) -> Response:
+        return Response()
+
+    def not_async(request: Request, caller: Caller) -> Response:
+        return Response()
+
+    async def without_permission(request: Request, caller: Principal) -> Response:
+        return Response()
+
+    for endpoint in (with_a_query, not_async, without_permission):
+        with pytest.raises(TypeError, match="DirectRoute"):
+            router.add_api_route(f"/{endpoint.__name__}", endpoint, methods=["POST"])
 
 
 def test_public_marker_runs_on_the_event_loop_without_a_thread_hop(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import inspect
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
@@ -110,14 +111,19 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
+async def authorised(request: Request, permission: str) -> Principal:
+    """The caller if it holds ``permission``; 401 / 403 otherwise."""
+    principal = await current_principal(request)
+    if not principal.can(permission):
+        raise PermissionDenied(f"requires permission {permission!r}")
+    return principal
+
+
 def require(permission: str) -> Any:
     """A dependency that yields the caller if it holds ``permission`` (401 / 403 otherwise)."""
 
     async def check_permission(request: Request) -> Principal:
-        principal = await current_principal(request)
-        if not principal.can(permission):
-            raise PermissionDenied(f"requires permission {permission!r}")
-        return principal
+        return await authorised(request, permission)
 
     setattr(check_permission, PERMISSION_ATTR, permission)
     return Depends(check_permission)
@@ -167,6 +173,36 @@ async def _commit(request: Request) -> None:
     session: Session | None = getattr(request.state, "db_session", None)
     if session is not None:
         await run_in_threadpool(session.commit)
+
+
+class DirectRoute(APIRoute):
+    """A route for the hot path: ``async def endpoint(request, caller) -> Response`` whose one
+    dependency is its permission (``caller: Annotated[Principal, require(...)]``). The
+    endpoint is called straight after the permission check, without FastAPI's dependency
+    resolution and request handler (about a third of a small request's CPU); it reads its
+    own body and returns its own ``Response``, with no database session. OpenAPI, the
+    access marker and the problem handlers work as on any route."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        permission = self._permission()
+        endpoint = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            response: Response = await endpoint(request, await authorised(request, permission))
+            return response
+
+        return handler
+
+    def _permission(self) -> str:
+        dependencies = self.dependant.dependencies
+        permission = getattr(dependencies[0].call, PERMISSION_ATTR, None) if len(
+            dependencies) == 1 else None
+        parameters = list(inspect.signature(self.endpoint).parameters)
+        if (permission is None or self.dependencies or len(parameters) != 2
+                or not inspect.iscoroutinefunction(self.endpoint)):
+            raise TypeError(f"{self.path}: a DirectRoute endpoint is `async def (request, "
+                            "caller)` whose one dependency is its permission")
+        return str(permission)
 
 
 def api_router(**kwargs: Any) -> APIRouter:

@@ -4,6 +4,7 @@ message) and ``POST /api/v1/transactions:batch``.
 These routes are ``async`` and stay off the database: the API key principal comes from the
 identity cache, idempotency from the runtime's memory, recording goes through the batched
 recorder. Parsing, authorising and answering only; the work is in ``RiskRuntime.score``.
+They are ``DirectRoute``s: called without FastAPI's dependency resolution.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 
 from paytrust.platform.errors import (
     PayloadTooLarge,
@@ -22,7 +23,7 @@ from paytrust.platform.errors import (
 )
 from paytrust.platform.i18n import locale_from_accept_language
 from paytrust.platform.i18n.chinese import to_traditional
-from paytrust.platform.identity.deps import api_router, require
+from paytrust.platform.identity.deps import DirectRoute, require
 from paytrust.platform.identity.principal import Principal
 from paytrust.risk.adapters.idempotency import Answer
 from paytrust.risk.adapters.runtime import RiskRuntime, card_token_key
@@ -32,7 +33,7 @@ from paytrust.risk.formats import FormatError, parse_payload
 from paytrust.risk.permissions import TRANSACTIONS_SCORE
 from paytrust.risk.schemas import DecisionList, DecisionRead
 
-router = api_router(prefix="/api/v1", tags=["scoring"])
+router = APIRouter(prefix="/api/v1", tags=["scoring"], route_class=DirectRoute)
 Scoring = Annotated[Principal, require(TRANSACTIONS_SCORE)]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # the largest body any input format accepts
