@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import lightgbm
@@ -27,6 +28,7 @@ from paytrust.risk.engine.features.vocabulary import FEATURE_NAMES
 from paytrust.risk.engine.lightgbm_model import LightGBMScoringModel
 from paytrust.risk.engine.lists import load_high_risk_countries, load_lists
 from paytrust.risk.engine.model import feature_matrix
+from paytrust.risk.engine.row import ROW_INDEX
 from paytrust.risk.engine.transaction import Transaction
 
 FloatArray = npt.NDArray[np.float64]
@@ -35,6 +37,7 @@ FloatArray = npt.NDArray[np.float64]
 CATEGORICAL_FEATURES = ("txn.type", "txn.channel", "txn.auth_method", "txn.merchant_category")
 MODEL_FEATURES = (*FEATURE_NAMES, *CATEGORICAL_FEATURES)
 _REPLAY_BATCH = 1_024  # transactions per compiled call when replaying history
+_model_values = itemgetter(*(ROW_INDEX[name] for name in MODEL_FEATURES))  # from a feature row
 MIN_CATEGORY_COUNT = 20  # rarer categories are treated as missing, not memorised
 ALERT_RATES = (0.001, 0.005, 0.01)
 
@@ -92,7 +95,8 @@ def replay_features(examples: Iterable[Example]) -> FeatureTable:
     rows: list[dict[str, object]] = []
     for start in range(0, len(ordered), _REPLAY_BATCH):
         txns = [example.transaction for example in ordered[start:start + _REPLAY_BATCH]]
-        rows.extend({name: result.features.get(name) for name in MODEL_FEATURES}
+        rows.extend(dict(zip(MODEL_FEATURES, _model_values(result.features.row),
+                             strict=True))
                     for result in engine.score_in_place(txns, tables, None))
     return FeatureTable(
         features=rows,

@@ -98,9 +98,14 @@ class StubRule:
 @dataclass(slots=True)
 class StubRules:
     """Evaluates Python predicates in place of compiled expressions (the engine only needs
-    ``rules`` and ``evaluate``); disabled rules are skipped as the compiler does."""
+    ``rules``, ``evaluate`` and ``on_rows``); disabled rules are skipped as the compiler
+    does."""
 
     rules: list[StubRule] = field(default_factory=list)
 
     def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]:
         return tuple(i for i, rule in enumerate(self.rules) if rule.enabled and rule.predicate(ctx))
+
+    def on_rows(self, positions: Mapping[str, int]
+                ) -> Callable[[Sequence[object]], tuple[int, ...]]:
+        return lambda row: self.evaluate({name: row[at] for name, at in positions.items()})

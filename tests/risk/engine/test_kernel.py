@@ -24,6 +24,7 @@ from paytrust.risk.engine.features import (
 from paytrust.risk.engine.features.compute import transaction_features
 from paytrust.risk.engine.features.tables import FeatureTables, feature_dicts
 from paytrust.risk.engine.model import InputAssembler, feature_matrix
+from paytrust.risk.engine.row import ROW_INDEX, FeatureRow
 from paytrust.risk.engine.state import (
     SET_CAPACITY,
     STATE_HORIZON_S,
@@ -199,7 +200,10 @@ def test_model_inputs_gathered_from_the_compiled_features_equal_those_read_from_
     txns = varied_stream(21, 300)
     tables = FeatureTables()
     state = tables.compute(txns, DEFAULT_CONFIG)
-    rows = feature_dicts(txns, state, DEFAULT_CONFIG)
-    gathered = InputAssembler(names, categories, kernel.FEATURES).matrix(state, rows)
-    expected = feature_matrix(names, categories, rows)
+    dicts = feature_dicts(txns, state, DEFAULT_CONFIG)
+    rows = [FeatureRow.of(features).row for features in dicts]
+    gathered = InputAssembler(names, categories, kernel.FEATURES, ROW_INDEX).matrix(state, rows)
+    expected = feature_matrix(names, categories, dicts)
     assert np.array_equal(gathered, expected, equal_nan=True)
+    by_position = feature_matrix(names, categories, rows, ROW_INDEX)
+    assert np.array_equal(by_position, expected, equal_nan=True)

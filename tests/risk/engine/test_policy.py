@@ -15,8 +15,10 @@ def _hit(rule_id: str, action: Decision | None = None, score: float | None = Non
 def _decide(features: dict[str, object] | None = None, hits: list[RuleHit] | None = None,
             model: ModelEvidence | None = None, model_failed: bool = False,
             locale: str = "en"):  # type: ignore[no-untyped-def]
-    return decide(features or {}, hits or [], model, model_failed=model_failed, config=CONFIG,
-                  locale=locale)
+    features = features or {}
+    listed = [name for name, value in features.items() if name.startswith("list.") and value]
+    return decide(features, listed, hits or [], model, model_failed=model_failed,
+                  config=CONFIG, locale=locale)
 
 
 def test_nothing_suspicious_approves_with_zero_score() -> None:

@@ -8,7 +8,7 @@ attribute (one reference swap, so a concurrent reader sees the old or the new wh
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,8 +23,9 @@ from paytrust.risk.engine.features import (
     kernel,
     state_keys,
 )
-from paytrust.risk.engine.features.tables import FeatureTables, feature_dicts
-from paytrust.risk.engine.lists import ListSnapshot
+from paytrust.risk.engine.features.compute import transaction_values
+from paytrust.risk.engine.features.tables import FeatureTables, state_rows
+from paytrust.risk.engine.lists import LIST_FLAG_NAMES, ListSnapshot
 from paytrust.risk.engine.model import (
     FloatArray,
     InputAssembler,
@@ -40,6 +41,7 @@ from paytrust.risk.engine.policy import (
     RuleHit,
     decide,
 )
+from paytrust.risk.engine.row import LIST_START, MODEL_SCORE, ROW_INDEX, FeatureRow
 from paytrust.risk.engine.state import (
     EMPTY_STATE,
     EntityKey,
@@ -53,6 +55,7 @@ from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.engine.verdict import Decision, Reason
 
 logger = logging.getLogger(__name__)
+_LIST_FLAGS_END = LIST_START + len(LIST_FLAG_NAMES)  # the list hits lead the list features
 
 
 class RuleDescription(Protocol):
@@ -80,6 +83,9 @@ class CompiledRules(Protocol):
 
     def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]: ...
 
+    def on_rows(self, positions: Mapping[str, int]
+                ) -> Callable[[Sequence[object]], tuple[int, ...]]: ...
+
 
 @dataclass(slots=True, kw_only=True)
 class ScoreResult:
@@ -95,7 +101,7 @@ class ScoreResult:
     model_version: str | None
     challenger_score: float | None
     ruleset_version: str
-    features: Mapping[str, object] = field(repr=False)
+    features: FeatureRow = field(repr=False)
     latency_ms: float = 0.0  # set by the caller that measured it
 
 
@@ -130,6 +136,7 @@ class Engine:
         self.ruleset_version = ruleset_version
         self._ruleset = ruleset
         self._rules = _prepare_rules(ruleset)
+        self._evaluate_row = ruleset.on_rows(ROW_INDEX) if ruleset is not None else None
         self._assemblers: dict[int, tuple[ScoringModel, InputAssembler]] = {}
 
     def state_keys(self, txn: Transaction) -> tuple[EntityKey, ...]:
@@ -158,12 +165,12 @@ class Engine:
         overlay: dict[EntityKey, EntityState] = {}
         view = _OverlaySnapshot(snapshot, overlay)
         clock = now.timestamp()
-        all_features: list[dict[str, object]] = []
+        rows: list[list[object]] = []
         updates: list[EntityUpdate] = []
         for txn in txns:
             features, update = compute_features(txn, view, self.config)
             features.update(self.lists.features(txn, clock))
-            all_features.append(features)
+            rows.append(FeatureRow.of(features).row)
             updates.extend(update)
             for entity_update in update:
                 state = overlay.get(entity_update.key)
@@ -172,8 +179,8 @@ class Engine:
                         entity_update.key, EMPTY_STATE).copy()
                 apply_update(state, entity_update)
         champion, challenger = (
-            self._scores(model, None, all_features) for model in (self.model, self.challenger))
-        return self._decide_all(txns, all_features, champion, challenger, locale), tuple(updates)
+            self._scores(model, None, rows) for model in (self.model, self.challenger))
+        return self._decide_all(txns, rows, champion, challenger, locale), tuple(updates)
 
     def score_in_place(
         self,
@@ -186,30 +193,30 @@ class Engine:
         transaction's updates are applied to ``tables`` as it is scored. ``now=None``
         scores each transaction as of its own time (replays of history)."""
         state = tables.compute(txns, self.config)
-        all_features = feature_dicts(txns, state, self.config)
-        lists = self.lists
+        lists, config = self.lists, self.config
         clock = None if now is None else now.timestamp()
-        for txn, features in zip(txns, all_features, strict=True):
-            features.update(lists.features(
-                txn, txn.occurred_at.timestamp() if clock is None else clock))
+        rows = [
+            transaction_values(txn, config) + state_row + lists.values(
+                txn, txn.occurred_at.timestamp() if clock is None else clock) + [None]
+            for txn, state_row in zip(txns, state_rows(state), strict=True)
+        ]
         champion, challenger = (
-            self._scores(model, state, all_features) for model in (self.model, self.challenger))
-        return self._decide_all(txns, all_features, champion, challenger, locale)
+            self._scores(model, state, rows) for model in (self.model, self.challenger))
+        return self._decide_all(txns, rows, champion, challenger, locale)
 
     def _decide_all(
-        self, txns: Sequence[Transaction], all_features: list[dict[str, object]],
+        self, txns: Sequence[Transaction], rows: list[list[object]],
         champion: _Scores | None, challenger: _Scores | None, locale: str,
     ) -> list[ScoreResult]:
         if locale not in LOCALES:
             raise ValueError(f"unsupported locale {locale!r}; use one of {LOCALES}")
         return [
-            self._decide(txn, features, champion, challenger, row, locale)
-            for row, (txn, features) in enumerate(zip(txns, all_features, strict=True))
+            self._decide(txn, row, champion, challenger, index, locale)
+            for index, (txn, row) in enumerate(zip(txns, rows, strict=True))
         ]
 
     def _scores(
-        self, model: ScoringModel | None, numeric: FloatArray | None,
-        rows: list[dict[str, object]],
+        self, model: ScoringModel | None, numeric: FloatArray | None, rows: list[list[object]],
     ) -> _Scores | None:
         """The model's output on the batch, or ``None`` when it fails: the decision then
         rests on rules. Its inputs are gathered from ``numeric`` (the compiled features'
@@ -218,7 +225,8 @@ class Engine:
             return None
         try:
             matrix = (self._assembler(model).matrix(numeric, rows) if numeric is not None
-                      else feature_matrix(model.feature_names, model.categories, rows))
+                      else feature_matrix(model.feature_names, model.categories, rows,
+                                          ROW_INDEX))
             output = model.predict(matrix)
         except Exception:  # any model failure must degrade to rules, never fail the payment
             logger.exception("model %s failed; scoring on rules and lists", model.version)
@@ -229,27 +237,29 @@ class Engine:
         cached = self._assemblers.get(id(model))
         if cached is None or cached[0] is not model:
             cached = self._assemblers[id(model)] = (model, InputAssembler(
-                model.feature_names, model.categories, kernel.FEATURES))
+                model.feature_names, model.categories, kernel.FEATURES, ROW_INDEX))
         return cached[1]
 
     def _decide(
         self,
         txn: Transaction,
-        features: dict[str, object],
+        row: list[object],
         champion: _Scores | None,
         challenger: _Scores | None,
-        row: int,
+        index: int,
         locale: str,
     ) -> ScoreResult:
         evidence = None
         if champion is not None:
-            probability = champion.probabilities[row]
-            features["model.score"] = probability
-            evidence = ModelEvidence(probability, champion.top.get(row, ()))
-        else:
-            features["model.score"] = None
-        hits, shadow_hits = self._evaluate_rules(features, locale)
-        verdict = decide(features, hits, evidence, model_failed=self.model is not None
+            probability = champion.probabilities[index]
+            row[MODEL_SCORE] = probability
+            evidence = ModelEvidence(probability, champion.top.get(index, ()))
+        hits, shadow_hits = self._evaluate_rules(row, locale)
+        flags = row[LIST_START:_LIST_FLAGS_END]
+        listed = ([name for name, flag in zip(LIST_FLAG_NAMES, flags, strict=True) if flag]
+                  if any(flags) else [])
+        features = FeatureRow(row)
+        verdict = decide(features, listed, hits, evidence, model_failed=self.model is not None
                          and champion is None, config=self.policy, locale=locale)
         return ScoreResult(
             transaction_id=txn.transaction_id,
@@ -259,20 +269,21 @@ class Engine:
             rules_hit=tuple(hit.rule_id for hit in hits),
             shadow_rules_hit=shadow_hits,
             model_version=champion.version if champion is not None else None,
-            challenger_score=challenger.probabilities[row] if challenger is not None else None,
+            challenger_score=(challenger.probabilities[index] if challenger is not None
+                              else None),
             ruleset_version=self.ruleset_version,
             features=features,
         )
 
     def _evaluate_rules(
-        self, features: Mapping[str, object], locale: str
+        self, row: list[object], locale: str
     ) -> tuple[list[RuleHit], tuple[str, ...]]:
-        if self._ruleset is None:
+        if self._evaluate_row is None:
             return [], ()
         hits: list[RuleHit] = []
         shadow: list[str] = []
         rules = self._rules
-        for index in self._ruleset.evaluate(features):
+        for index in self._evaluate_row(row):
             rule = rules[index]
             if rule is None:
                 continue

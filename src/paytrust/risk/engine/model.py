@@ -57,23 +57,27 @@ class ModelError(RuntimeError):
     """A model that cannot be used (bad file, feature names outside the vocabulary)."""
 
 
-_GETTERS: dict[tuple[str, ...], Any] = {}
+_GETTERS: dict[tuple[str | int, ...], Any] = {}
 
 
 def feature_matrix(
     feature_names: Sequence[str], categories: Mapping[str, Mapping[str, float]],
-    rows: Iterable[Mapping[str, object]],
+    rows: Iterable[Mapping[str, object]] | Iterable[Sequence[object]],
+    positions: Mapping[str, int] | None = None,
 ) -> FloatArray:
     """The model's input matrix from feature rows — the one builder for scoring and
     training: ``None`` as NaN, booleans as 0/1, a string feature as its category code (an
-    unseen category as NaN, which the trees route like a missing value)."""
-    key = tuple(feature_names)
+    unseen category as NaN, which the trees route like a missing value). Rows are mappings
+    by name, or sequences holding each name at ``positions[name]``."""
+    key = tuple(feature_names) if positions is None else tuple(
+        positions[name] for name in feature_names)
     getter = _GETTERS.get(key)
     if getter is None:
         getter = _GETTERS[key] = itemgetter(*key) if len(key) > 1 else (
             lambda row: (row[key[0]],)
         )
-    coded = [(index, categories[name]) for index, name in enumerate(key) if name in categories]
+    coded = [(index, categories[name]) for index, name in enumerate(feature_names)
+             if name in categories]
     if not coded:
         return np.array([getter(row) for row in rows], dtype=np.float64)
     matrix = [list(getter(row)) for row in rows]
@@ -85,12 +89,14 @@ def feature_matrix(
 
 class InputAssembler:
     """A model's input matrix from numeric feature columns (the compiled features' matrix)
-    plus the other features' rows: the matrix ``feature_matrix`` builds from the merged
-    rows, with the numeric columns gathered in one step instead of read from dicts."""
+    plus the feature rows (sequences, a name's value at ``positions[name]``) for the rest:
+    the matrix ``feature_matrix`` builds from the rows, with the numeric columns gathered in
+    one compiled step instead of read from Python objects."""
 
     def __init__(self, feature_names: Sequence[str],
                  categories: Mapping[str, Mapping[str, float]],
-                 numeric_columns: Sequence[str]) -> None:
+                 numeric_columns: Sequence[str], positions: Mapping[str, int]) -> None:
+        self._positions = positions
         position = {name: column for column, name in enumerate(numeric_columns)}
         self._width = len(feature_names)
         gathered = [target for target, name in enumerate(feature_names) if name in position]
@@ -103,9 +109,9 @@ class InputAssembler:
         self._rest_categories = {name: categories[name] for name in self._rest_names
                                  if name in categories}
 
-    def matrix(self, numeric: FloatArray, rows: Sequence[Mapping[str, object]]) -> FloatArray:
+    def matrix(self, numeric: FloatArray, rows: Sequence[Sequence[object]]) -> FloatArray:
         out = np.empty((len(rows), self._width))
-        rest = (feature_matrix(self._rest_names, self._rest_categories, rows)
+        rest = (feature_matrix(self._rest_names, self._rest_categories, rows, self._positions)
                 if self._rest_names else np.empty((len(rows), 0)))
         _assemble(numeric, self._sources, self._targets, rest, self._rest_targets, out)
         return out

@@ -26,10 +26,10 @@ from paytrust.risk.engine.features.vocabulary import SPECS
 from paytrust.risk.engine.verdict import Decision, Reason
 
 _MAX_EVIDENCE = 0.999_999  # keeps -log(1 - s) finite for a certain component
-_BLOCK_LISTS = tuple(name for name in SPECS if name.startswith("list.") and
-                     name.endswith("_blocked"))
-_ALLOW_LISTS = tuple(name for name in SPECS if name.startswith("list.") and
-                     name.endswith("_allowed"))
+_BLOCK_LISTS = frozenset(name for name in SPECS if name.startswith("list.") and
+                         name.endswith("_blocked"))
+_ALLOW_LISTS = frozenset(name for name in SPECS if name.startswith("list.") and
+                         name.endswith("_allowed"))
 _MODEL_UNAVAILABLE = {
     "en": "Model unavailable: decided on rules and lists alone",
     "zh": "模型不可用：仅依据规则和名单决策",
@@ -95,6 +95,7 @@ class Verdict:
 
 def decide(
     features: Mapping[str, object],
+    listed: Sequence[str],
     rule_hits: Sequence[RuleHit],
     model: ModelEvidence | None,
     *,
@@ -102,7 +103,9 @@ def decide(
     config: PolicyConfig,
     locale: str = "en",
 ) -> Verdict:
-    blocked = [name for name in _BLOCK_LISTS if features.get(name)]
+    """``listed``: the list hits (``list.*_blocked`` / ``list.*_allowed`` names that are
+    true); ``features`` supplies the values the model's reasons quote."""
+    blocked = [name for name in listed if name in _BLOCK_LISTS]
     if blocked:
         share = 1.0 / len(blocked)
         reasons = [_list_reason(name, share, locale) for name in blocked]
@@ -118,7 +121,7 @@ def decide(
     score, reasons = _combine(components, model, features, config, locale)
 
     decision = config.decision_for(score)
-    allowed = [name for name in _ALLOW_LISTS if features.get(name)]
+    allowed = [name for name in listed if name in _ALLOW_LISTS]
     approving = [hit for hit in rule_hits if hit.action is Decision.APPROVE]
     if any(hit.action is Decision.BLOCK for hit in rule_hits):
         decision = Decision.BLOCK

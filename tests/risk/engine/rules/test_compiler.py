@@ -16,8 +16,11 @@ from tests.risk.engine.rules.factories import VOCABULARY, make_rule, make_rulese
 def _hits(expression: str, ctx: dict[str, object]) -> bool:
     """Whether a one-rule set hits, asserting the interpreter agrees."""
     ruleset = make_ruleset(make_rule(expression))
-    compiled = compile_ruleset(ruleset, VOCABULARY).evaluate(ctx)
+    compiled_ruleset = compile_ruleset(ruleset, VOCABULARY)
+    compiled = compiled_ruleset.evaluate(ctx)
     assert interpret_ruleset(ruleset, VOCABULARY).evaluate(ctx) == compiled
+    positions = {name: position for position, name in enumerate(VOCABULARY)}
+    assert compiled_ruleset.on_rows(positions)([ctx.get(name) for name in VOCABULARY]) == compiled
     return compiled == (0,)
 
 
@@ -112,6 +115,7 @@ def test_a_faulting_rule_does_not_stop_the_others() -> None:
     result = compiled.evaluate_with_faults({"txn.channel": 3, "txn.amount": 2})
     assert (result.hits, result.faults) == ((1,), (0,))
     assert compiled.evaluate({"txn.channel": 3, "txn.amount": 2}) == (1,)
+    assert compiled.on_rows({"txn.channel": 0, "txn.amount": 1})([3, 2]) == (1,)
 
 
 def test_each_name_is_loaded_once_per_evaluation() -> None:

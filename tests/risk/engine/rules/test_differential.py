@@ -36,30 +36,33 @@ def _probes(tree: nodes.Expr, kind: FieldType) -> list[nodes.Expr]:
 
 
 @st.composite
-def _cases(draw: st.DrawFn) -> tuple[list[nodes.Expr], list[dict[str, object]]]:
+def _cases(draw: st.DrawFn) -> tuple[list[nodes.Expr], list[dict[str, object]], list[str]]:
     items: VocabularyItems = draw(vocabularies)
     conditions: list[nodes.Expr] = []
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(FieldType))
         conditions += _probes(draw(expressions(items, kind, 3)), kind)
-    return conditions, draw(st.lists(contexts(items), min_size=1, max_size=5))
+    return conditions, draw(st.lists(contexts(items), min_size=1, max_size=5)), [
+        name for name, _ in items]
 
 
 @settings(max_examples=200, deadline=None)
 @given(_cases())
 def test_compiled_rules_agree_with_the_reference_interpreter(
-    case: tuple[list[nodes.Expr], list[dict[str, object]]],
+    case: tuple[list[nodes.Expr], list[dict[str, object]], list[str]],
 ) -> None:
-    conditions, ctxs = case
+    conditions, ctxs, names = case
     ruleset = make_ruleset(*(make_rule(format_expression(condition), id=f"r{index}")
                              for index, condition in enumerate(conditions)))
     indexed = list(enumerate(conditions))
     compiled = CompiledRuleSet(ruleset, indexed)
     reference = InterpretedRuleSet(ruleset, indexed)
+    on_rows = compiled.on_rows({name: position for position, name in enumerate(names)})
     for ctx in ctxs:
         expected = reference.evaluate_with_faults(ctx)
         assert compiled.evaluate_with_faults(ctx) == expected, (compiled.source, ctx)
         assert expected.faults == ()  # well-typed contexts never fault
+        assert on_rows([ctx.get(name) for name in names]) == expected.hits, ctx
 
 
 @settings(max_examples=150, deadline=None)

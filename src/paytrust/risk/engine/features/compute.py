@@ -141,34 +141,35 @@ def state_updates(txn: Transaction, snapshot: StateSnapshot, config: EngineConfi
     return tuple(updates)
 
 
+TRANSACTION_FEATURE_NAMES = (
+    "txn.amount", "txn.currency", "txn.type", "txn.channel", "txn.auth_method", "txn.country",
+    "txn.payee_country", "txn.merchant_category", "txn.merchant_country", "txn.card_bin",
+    "txn.hour_utc", "txn.is_cross_border", "txn.is_round_amount", "txn.is_small_amount",
+    "txn.is_near_threshold", "txn.balance_drain_ratio",
+)
+
+
 def transaction_features(txn: Transaction, config: EngineConfig) -> Features:
     """The features of the transaction alone, needing no state."""
+    return dict(zip(TRANSACTION_FEATURE_NAMES, transaction_values(txn, config), strict=True))
+
+
+def transaction_values(txn: Transaction, config: EngineConfig) -> list[object]:
+    """``transaction_features``' values in the order of ``TRANSACTION_FEATURE_NAMES``."""
     at = txn.occurred_at.timestamp()
     amount = txn.amount_minor * config.fen_per_minor_unit[txn.currency] / _FEN
     is_small, is_near = _amount_flags(amount, config)
     counterparty_country = txn.payee_country or txn.merchant_country
     before = txn.balance_before_minor
     major = 10 ** CURRENCY_EXPONENTS[txn.currency]
-    return {
-        "txn.amount": amount,
-        "txn.currency": txn.currency,
-        "txn.type": txn.type.value,
-        "txn.channel": txn.channel.value,
-        "txn.auth_method": txn.auth_method.value,
-        "txn.country": txn.country,
-        "txn.payee_country": txn.payee_country,
-        "txn.merchant_category": txn.merchant_category,
-        "txn.merchant_country": txn.merchant_country,
-        "txn.card_bin": txn.card_bin,
-        "txn.hour_utc": float(int(at % DAY) // HOUR),
-        "txn.is_cross_border": bool(
-            txn.country and counterparty_country and counterparty_country != txn.country
-        ),
-        "txn.is_round_amount": txn.amount_minor % (100 * major) == 0,
-        "txn.is_small_amount": is_small,
-        "txn.is_near_threshold": is_near,
-        "txn.balance_drain_ratio": txn.amount_minor / before if before and before > 0 else None,
-    }
+    return [
+        amount, txn.currency, txn.type.value, txn.channel.value, txn.auth_method.value,
+        txn.country, txn.payee_country, txn.merchant_category, txn.merchant_country,
+        txn.card_bin, float(int(at % DAY) // HOUR),
+        bool(txn.country and counterparty_country and counterparty_country != txn.country),
+        txn.amount_minor % (100 * major) == 0, is_small, is_near,
+        txn.amount_minor / before if before and before > 0 else None,
+    ]
 
 
 def _amount_flags(amount: float, config: EngineConfig) -> tuple[bool, bool]:

@@ -206,18 +206,20 @@ class FeatureTables:
 def feature_dicts(txns: Sequence[Transaction], state: kernel.FloatArray,
                   config: EngineConfig) -> list[Features]:
     """Each transaction's features: its own and its row of ``state`` (from ``compute``)."""
-    return [_as_features(transaction_features(txn, config), row)
-            for txn, row in zip(txns, state.tolist(), strict=True)]
+    return [{**transaction_features(txn, config), **dict(zip(kernel.FEATURES, row, strict=True))}
+            for txn, row in zip(txns, state_rows(state), strict=True)]
 
 
-def _as_features(features: Features, row: list[object]) -> Features:
-    for column in _NULLABLE:
-        if row[column] != row[column]:  # NaN
-            row[column] = None
-    for column in _BOOLEAN:
-        row[column] = row[column] == 1.0
-    features.update(zip(kernel.FEATURES, row, strict=True))
-    return features
+def state_rows(state: kernel.FloatArray) -> list[list[object]]:
+    """The rows of ``state`` as feature values: null as ``None``, booleans as ``bool``."""
+    rows: list[list[object]] = state.tolist()
+    for row in rows:
+        for column in _NULLABLE:
+            if row[column] != row[column]:  # NaN
+                row[column] = None
+        for column in _BOOLEAN:
+            row[column] = row[column] == 1.0
+    return rows
 
 
 def _values(txn: Transaction, config: EngineConfig) -> tuple[float, ...]:

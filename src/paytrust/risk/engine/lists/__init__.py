@@ -3,6 +3,8 @@
 from paytrust.risk.engine.lists.jurisdictions import load_high_risk_countries
 from paytrust.risk.engine.lists.name_screen import NameMatch, NameScreen, normalise_name
 from paytrust.risk.engine.lists.snapshot import (
+    LIST_FEATURE_NAMES,
+    LIST_FLAG_NAMES,
     ListAction,
     ListEntry,
     ListError,
@@ -12,6 +14,8 @@ from paytrust.risk.engine.lists.snapshot import (
 )
 
 __all__ = [
+    "LIST_FEATURE_NAMES",
+    "LIST_FLAG_NAMES",
     "ListAction",
     "ListEntry",
     "ListError",

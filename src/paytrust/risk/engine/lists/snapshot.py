@@ -47,6 +47,10 @@ _NAMES = {
     action: tuple(f"list.{kind.value}_{suffix}" for kind in _LISTED_KINDS)
     for action, suffix in _SUFFIX.items()
 }
+# The order of ``ListSnapshot.values``: the block and allow list hits, then the rest.
+LIST_FLAG_NAMES = (*_NAMES[ListAction.BLOCK], *_NAMES[ListAction.ALLOW])
+LIST_FEATURE_NAMES = (*LIST_FLAG_NAMES, "list.country_high_risk",
+                      "list.payee_country_high_risk", "list.payee_name_match")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,39 +73,36 @@ class ListSnapshot:
     high_risk_countries: frozenset[str] = frozenset()
     name_screen: NameScreen = field(default_factory=lambda: NameScreen(()))
     version: str = ""
-    _unlisted: dict[str, object] = field(init=False, repr=False)
-    _listed: tuple[tuple[str, ListKind, ListAction], ...] = field(init=False, repr=False)
+    _unlisted: list[object] = field(init=False, repr=False)
+    _listed: tuple[tuple[int, ListKind, ListAction], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Most deployments list a few kinds only: the others are False for every payment, so
-        # they are copied from one dict and only the listed kinds are looked up.
-        unlisted: dict[str, object] = {}
-        listed: list[tuple[str, ListKind, ListAction]] = []
+        # they are copied from one template and only the listed kinds are looked up.
+        listed: list[tuple[int, ListKind, ListAction]] = []
         for action, names in _NAMES.items():
             for kind, name in zip(_LISTED_KINDS, names, strict=True):
                 if self.entries.get((kind, action)) or (
                     kind is ListKind.IP and self.networks.get(action)
                 ):
-                    listed.append((name, kind, action))
-                else:
-                    unlisted[name] = False
-        object.__setattr__(self, "_unlisted", unlisted)
+                    listed.append((LIST_FEATURE_NAMES.index(name), kind, action))
+        object.__setattr__(self, "_unlisted", [False] * len(LIST_FEATURE_NAMES))
         object.__setattr__(self, "_listed", tuple(listed))
 
     def features(self, txn: Transaction, now: float) -> dict[str, object]:
         """The ``list.*`` names of the vocabulary for ``txn`` at ``now`` (epoch seconds)."""
-        features = self._unlisted.copy()
-        for name, kind, action in self._listed:
-            features[name] = self._listed_for(kind, action, txn, now)
+        return dict(zip(LIST_FEATURE_NAMES, self.values(txn, now), strict=True))
+
+    def values(self, txn: Transaction, now: float) -> list[object]:
+        """``features``' values in the order of ``LIST_FEATURE_NAMES``."""
+        values = self._unlisted.copy()
+        for position, kind, action in self._listed:
+            values[position] = self._listed_for(kind, action, txn, now)
         high_risk = self.high_risk_countries
-        features["list.country_high_risk"] = txn.country in high_risk
-        features["list.payee_country_high_risk"] = (
-            txn.payee_country in high_risk or txn.merchant_country in high_risk
-        )
-        features["list.payee_name_match"] = (
-            self.name_screen.match(txn.payee_name).score if txn.payee_name else 0.0
-        )
-        return features
+        values[-3] = txn.country in high_risk
+        values[-2] = txn.payee_country in high_risk or txn.merchant_country in high_risk
+        values[-1] = self.name_screen.match(txn.payee_name).score if txn.payee_name else 0.0
+        return values
 
     def _listed_for(self, kind: ListKind, action: ListAction, txn: Transaction,
                     now: float) -> bool:

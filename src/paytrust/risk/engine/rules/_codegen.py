@@ -10,7 +10,7 @@ every one of its ``guards`` holds; if a guard fails the value is null. Compariso
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
 
@@ -32,18 +32,35 @@ class GeneratedSource:
     namespace: dict[str, object]  # constants and helpers the source refers to
 
 
-def generate_ruleset_source(conditions: Sequence[tuple[int, nodes.Expr]]) -> GeneratedSource:
-    """``conditions`` pairs a rule's index in the rule set with its checked condition."""
+def generate_ruleset_source(conditions: Sequence[tuple[int, nodes.Expr]],
+                            positions: Mapping[str, int] | None = None) -> GeneratedSource:
+    """``conditions`` pairs a rule's index in the rule set with its checked condition. The
+    function reads its values by name from a mapping, or, given ``positions``, from a
+    sequence (a feature row: ``positions`` maps each name to its index)."""
     emitter = _Emitter()
     body: list[str] = []
     for index, condition in conditions:
         test = emitter.condition(condition)
         body += ["    try:", f"        if {test}:", f"            hits += ({index},)",
                  "    except _RUNTIME_FAULTS:", f"        faults.append({index})"]
-    loads = [f"    {slot} = get({name!r})" for name, slot in emitter.slots.items()]
-    lines = [f"def {FUNCTION_NAME}(ctx, faults):", "    get = ctx.get", *loads,
-             "    hits = ()", *body, "    return hits", ""]
-    return GeneratedSource("\n".join(lines), emitter.namespace)
+    if positions is None:
+        loads = ["    get = ctx.get",
+                 *(f"    {slot} = get({name!r})" for name, slot in emitter.slots.items())]
+    else:
+        loads = [f"    {slot} = ctx[{int(positions[name])}]"
+                 for name, slot in emitter.slots.items()]
+    lines = [f"def {FUNCTION_NAME}(ctx, faults=_IGNORED_FAULTS):", *loads, "    hits = ()", *body,
+             "    return hits", ""]
+    return GeneratedSource("\n".join(lines), {**emitter.namespace,
+                                              "_IGNORED_FAULTS": _IgnoredFaults()})
+
+
+class _IgnoredFaults:
+    """Where the faults go when the caller does not ask for them (a rule that faults still
+    does not hit)."""
+
+    def append(self, index: int) -> None:
+        pass
 
 
 def _all(parts: Sequence[str]) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from paytrust.risk.engine.features.vocabulary import FieldType
 from paytrust.risk.engine.rules import nodes, semantics
 from paytrust.risk.engine.rules._checker import check_expression
-from paytrust.risk.engine.rules._codegen import FUNCTION_NAME, generate_ruleset_source
+from paytrust.risk.engine.rules._codegen import (
+    FUNCTION_NAME,
+    GeneratedSource,
+    generate_ruleset_source,
+)
 from paytrust.risk.engine.rules._parser import parse_expression
 from paytrust.risk.engine.rules.errors import ExpressionError, RuleError, RuleSetInvalid
 from paytrust.risk.engine.rules.ruleset import Rule, RuleSet
@@ -20,35 +24,53 @@ class Evaluation:
     faults: tuple[int, ...]  # rules whose evaluation raised; they never hit
 
 
+RowEvaluator = Callable[[Sequence[object]], tuple[int, ...]]
+
+
 class CompiledRuleSet:
     """All enabled rules of a rule set as one generated Python function."""
 
-    __slots__ = ("_function", "rules", "ruleset", "source")
+    __slots__ = ("_conditions", "_function", "_row_functions", "rules", "ruleset", "source")
 
     def __init__(self, ruleset: RuleSet, conditions: list[tuple[int, nodes.Expr]]) -> None:
         generated = generate_ruleset_source(conditions)
-        namespace: dict[str, object] = {
-            "__builtins__": {"abs": abs, "min": min, "max": max, "len": len},
-            "_RUNTIME_FAULTS": semantics.RUNTIME_FAULTS,
-            **generated.namespace,
-        }
-        # Our own generated source: user text reaches it only as repr() of checked literals.
-        exec(compile(generated.source, f"<ruleset {ruleset.name}>", "exec"), namespace)
-        self._function: Callable[[Mapping[str, object], list[int]], tuple[int, ...]] = (
-            namespace[FUNCTION_NAME])  # type: ignore[assignment]
+        self._function = _define(ruleset, generated)
+        self._conditions = conditions
+        self._row_functions: dict[tuple[tuple[str, int], ...], RowEvaluator] = {}
         self.ruleset = ruleset
         self.rules: tuple[Rule, ...] = ruleset.rules
         self.source = generated.source
 
     def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]:
         """Indices of the rules that hit; a rule that faults does not hit."""
-        hits: tuple[int, ...] = self._function(ctx, [])
+        hits: tuple[int, ...] = self._function(ctx)
         return hits
 
     def evaluate_with_faults(self, ctx: Mapping[str, object]) -> Evaluation:
         faults: list[int] = []
         hits: tuple[int, ...] = self._function(ctx, faults)
         return Evaluation(hits, tuple(faults))
+
+    def on_rows(self, positions: Mapping[str, int]) -> RowEvaluator:
+        """``evaluate`` for rows that hold the value of each name at ``positions[name]``:
+        the same rules, compiled to read by position (generated once per layout)."""
+        key = tuple(positions.items())
+        function = self._row_functions.get(key)
+        if function is None:
+            function = self._row_functions[key] = _define(
+                self.ruleset, generate_ruleset_source(self._conditions, positions))
+        return function
+
+
+def _define(ruleset: RuleSet, generated: GeneratedSource) -> Callable[..., tuple[int, ...]]:
+    namespace: dict[str, object] = {
+        "__builtins__": {"abs": abs, "min": min, "max": max, "len": len},
+        "_RUNTIME_FAULTS": semantics.RUNTIME_FAULTS,
+        **generated.namespace,
+    }
+    # Our own generated source: user text reaches it only as repr() of checked literals.
+    exec(compile(generated.source, f"<ruleset {ruleset.name}>", "exec"), namespace)
+    return namespace[FUNCTION_NAME]  # type: ignore[return-value]
 
 
 class InterpretedRuleSet:
@@ -63,6 +85,14 @@ class InterpretedRuleSet:
 
     def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]:
         return self.evaluate_with_faults(ctx).hits
+
+    def on_rows(self, positions: Mapping[str, int]) -> RowEvaluator:
+        names = tuple(positions)
+
+        def evaluate_row(row: Sequence[object]) -> tuple[int, ...]:
+            return self.evaluate({name: row[positions[name]] for name in names})
+
+        return evaluate_row
 
     def evaluate_with_faults(self, ctx: Mapping[str, object]) -> Evaluation:
         hits: list[int] = []
