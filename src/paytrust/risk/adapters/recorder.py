@@ -19,13 +19,20 @@ import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from operator import attrgetter
 
 from sqlalchemy.orm import Session
 
 from paytrust.platform.db import Database, new_id
 from paytrust.platform.events import DomainEvent, bus
-from paytrust.risk.adapters.record_writer import RecordRows, WriterKind, open_writer, write_rows
+from paytrust.risk.adapters.record_writer import (
+    TRANSACTION_FIELD_COLUMNS,
+    RecordRows,
+    Row,
+    WriterKind,
+    open_writer,
+    write_rows,
+)
 from paytrust.risk.engine.engine import ScoreResult
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.engine.verdict import Decision
@@ -46,65 +53,40 @@ class ScoredTransaction:
     scored_at: datetime
 
 
-def _transaction_row(item: ScoredTransaction) -> dict[str, Any]:
-    txn = item.transaction
-    return {
-        "id": txn.transaction_id, "occurred_at": txn.occurred_at, "received_at": item.scored_at,
-        "payload_hash": item.payload_hash, "type": txn.type.value,
-        "amount_minor": txn.amount_minor, "currency": txn.currency,
-        "customer_id": txn.customer_id, "account_id": txn.account_id,
-        "channel": txn.channel.value, "auth_method": txn.auth_method.value,
-        "payee_id": txn.payee_id, "payee_name": txn.payee_name,
-        "payee_country": txn.payee_country, "merchant_id": txn.merchant_id,
-        "merchant_category": txn.merchant_category, "merchant_country": txn.merchant_country,
-        "agent_id": txn.agent_id, "device_id": txn.device_id, "ip": txn.ip,
-        "country": txn.country, "latitude": txn.latitude, "longitude": txn.longitude,
-        "card_bin": txn.card_bin, "balance_before_minor": txn.balance_before_minor,
-        "balance_after_minor": txn.balance_after_minor,
-        "credential_changed_at": txn.credential_changed_at,
-        "sim_swapped_at": txn.sim_swapped_at,
-        "original_transaction_id": txn.original_transaction_id,
-    }
-
-
-def _decision_row(item: ScoredTransaction) -> dict[str, Any]:
-    result = item.result
-    return {
-        "id": new_id(), "transaction_id": result.transaction_id,
-        "decision": result.decision.value, "score": result.score,
-        "reasons": [
-            {"code": r.code, "message": r.message, "contribution": r.contribution}
-            for r in result.reasons
-        ],
-        "rules_hit": list(result.rules_hit), "shadow_rules_hit": list(result.shadow_rules_hit),
-        "model_version": result.model_version, "challenger_score": result.challenger_score,
-        "ruleset_version": result.ruleset_version or None, "latency_ms": result.latency_ms,
-        "scored_at": item.scored_at,
-    }
-
-
-def _alert_row(item: ScoredTransaction) -> dict[str, Any]:
-    result = item.result
-    return {
-        "id": new_id(), "transaction_id": result.transaction_id,
-        "decision": result.decision.value,
-        "severity": _ALERT_SEVERITY[result.decision].value,
-        "status": AlertStatus.OPEN.value, "score": result.score,
-        "rules_hit": list(result.rules_hit), "created_at": item.scored_at,
-    }
+# A transaction row: these fields of the Transaction, then its payload hash and the time it
+# was scored (``TRANSACTION_COLUMNS``), read in one C call.
+_transaction_fields = attrgetter("transaction_id", *TRANSACTION_FIELD_COLUMNS)
+_reason_fields = attrgetter("code", "message", "contribution")
 
 
 def record_rows(batch: Sequence[ScoredTransaction]) -> RecordRows:
-    """The batch as table rows; a transaction id given twice keeps its first."""
-    first: dict[str, ScoredTransaction] = {}
+    """The batch as table rows; a transaction id given twice keeps its first.
+
+    This runs on the event loop, so it only gathers values: the writer converts them (enum
+    values, reason objects) and draws the decision ids. Alert ids are drawn here, as the
+    ``alert.created`` events sent from this process carry them."""
+    transactions: list[Row] = []
+    decisions: list[Row] = []
+    alerts: list[Row] = []
+    seen: set[str] = set()
     for item in batch:
-        first.setdefault(item.transaction.transaction_id, item)
-    items = list(first.values())
-    return RecordRows(
-        transactions=[_transaction_row(item) for item in items],
-        decisions=[_decision_row(item) for item in items],
-        alerts=[_alert_row(item) for item in items if item.result.decision in _ALERT_SEVERITY],
-    )
+        txn, result = item.transaction, item.result
+        if txn.transaction_id in seen:
+            continue
+        seen.add(txn.transaction_id)
+        transactions.append((*_transaction_fields(txn), item.payload_hash, item.scored_at))
+        transaction_id = result.transaction_id
+        decisions.append((
+            transaction_id, result.decision, result.score,
+            tuple(map(_reason_fields, result.reasons)), result.rules_hit,
+            result.shadow_rules_hit, result.model_version, result.challenger_score,
+            result.ruleset_version or None, result.latency_ms, item.scored_at,
+        ))
+        severity = _ALERT_SEVERITY.get(result.decision)
+        if severity is not None:
+            alerts.append((new_id(), transaction_id, result.decision, severity, AlertStatus.OPEN,
+                           result.score, result.rules_hit, item.scored_at))
+    return RecordRows(transactions, decisions, alerts)
 
 
 def write_batch(session: Session, batch: Sequence[ScoredTransaction]) -> int:
@@ -132,17 +114,20 @@ def _events(batch: Sequence[ScoredTransaction], rows: RecordRows,
     written = set(written)
     published.extend(
         AlertCreated(
-            alert_id=row["id"], transaction_id=row["transaction_id"], decision=row["decision"],
-            severity=row["severity"],
-            customer_id=scored[row["transaction_id"]].transaction.customer_id,
+            alert_id=alert_id, transaction_id=transaction_id, decision=decision.value,
+            severity=severity.value,
+            customer_id=scored[transaction_id].transaction.customer_id,
         )
-        for row in rows.alerts if row["transaction_id"] in written
+        for alert_id, transaction_id, decision, severity, *_ in rows.alerts
+        if transaction_id in written
     )
     return published
 
 
-def _deliver(events: list[DomainEvent]) -> None:
-    for event in events:
+def _deliver(batch: Sequence[ScoredTransaction], rows: RecordRows,
+             written: Collection[str]) -> None:
+    """Build the batch's events and deliver them: in a worker thread, off the event loop."""
+    for event in _events(batch, rows, written):
         bus.deliver(event)
 
 
@@ -173,8 +158,12 @@ class Recorder:
 
     async def submit(self, items: Iterable[ScoredTransaction]) -> None:
         """Queue scored transactions for recording; waits while the queue is full."""
+        queue = self._queue
         for item in items:
-            await self._queue.put(item)
+            if queue.full():
+                await queue.put(item)
+            else:  # what ``put`` does when there is room, without a coroutine per item
+                queue.put_nowait(item)
 
     async def drain(self) -> None:
         """Wait until everything submitted so far is committed, writing a partial batch
@@ -241,4 +230,4 @@ class Recorder:
                 delay = min(delay * 2, _MAX_RETRY_DELAY_S)
         self.recorded += len(written)
         if written:  # committed: their events go out, off the event loop as before
-            await asyncio.to_thread(_deliver, _events(batch, rows, written))
+            await asyncio.to_thread(_deliver, batch, rows, written)
