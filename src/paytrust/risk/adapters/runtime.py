@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Collection, Sequence
@@ -67,8 +68,12 @@ def answer_of(result: ScoreResult) -> Answer:
 
 def card_token_key(settings: Settings) -> bytes:
     """The key the ISO 8583 parser tokenises card numbers with, derived from the secret."""
-    secret = settings.secret_key.get_secret_value().encode()
-    return hashlib.sha256(b"paytrust-card-token\x00" + secret).digest()
+    return _token_key_of(settings.secret_key.get_secret_value())
+
+
+@functools.lru_cache(maxsize=4)  # asked for on every scoring request
+def _token_key_of(secret: str) -> bytes:
+    return hashlib.sha256(b"paytrust-card-token\x00" + secret.encode()).digest()
 
 
 def open_state_store(settings: RiskSettings) -> StateStore:
