@@ -12,6 +12,7 @@ import dataclasses
 import importlib.util
 import itertools
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -461,6 +462,67 @@ def test_rfc3339_times_become_the_instant_the_model_gives(text: str) -> None:
 
     assert _json_fast._instant(text) == expected
     assert _json_fast._instant(text).tzinfo is UTC
+
+
+# The RFC 3339 subset the fast path takes, as a pattern: the reference for its shape check.
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+
+
+@st.composite
+def _near_instants(draw: st.DrawFn) -> str:
+    """An RFC 3339 time with one of its two-digit numbers (hours, minutes, seconds, the offset's
+    hours and minutes) set to 00-99, and up to two characters replaced (other digits, other
+    separators)."""
+    text = draw(_instants(plain=True))
+    numbers = [11, 14, 17] if text.endswith("Z") else [11, 14, 17, len(text) - 5, len(text) - 2]
+    at = draw(st.sampled_from(numbers))
+    text = f"{text[:at]}{draw(st.integers(0, 99)):02d}{text[at + 2:]}"
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(text) - 1))
+        replacement = draw(st.sampled_from("0123456789\u0661:-+.TZz "))
+        text = text[:at] + replacement + text[at + 1:]
+    return text
+
+
+def _reference_instant(text: str) -> datetime | None:
+    if _RFC3339.fullmatch(text) is None:
+        return None
+    try:
+        return _checks.utc_instant("at", datetime.fromisoformat(text))
+    except (FormatError, ValueError):
+        return None
+
+
+@settings(max_examples=500)
+@given(text=_near_instants() | _instants() | st.text(st.sampled_from("0123456789:-+.TZz \u0661"),
+                                                     max_size=32))
+def test_times_are_taken_exactly_when_the_rfc3339_pattern_takes_them(text: str) -> None:
+    expected = _reference_instant(text)
+    try:
+        ours: datetime | None = _json_fast._instant(text)
+    except (_json_fast._Decline, ValueError, OverflowError):
+        ours = None
+
+    assert ours == expected
+    assert ours is None or ours.tzinfo is UTC
+
+
+@pytest.mark.parametrize("text", [
+    "2026-04-13T23:59:59Z", "2026-04-13T24:00:00Z", "2026-04-13T10:60:00Z", "2026-04-13T10:30:60Z",
+    "2026-04-13T10:30:00+23:59", "2026-04-13T10:30:00+24:00", "2026-04-13T10:30:00-05:60",
+    "2026-04-13T10:30:00.123456Z", "2026-04-13T10:30:00.1234567Z", "2026-04-13T10:30:00.Z",
+    "2026-04-13T10:30:00+05:75", "2026-04-13T1\u0660:30:00Z", "2026-04-13T10:30:00\ud800",
+])
+def test_times_at_the_bounds_are_taken_exactly_when_the_pattern_takes_them(text: str) -> None:
+    try:
+        ours: datetime | None = _json_fast._instant(text)
+    except (_json_fast._Decline, ValueError):
+        ours = None
+
+    assert ours == _reference_instant(text)
 
 
 def test_the_fast_path_knows_every_field_of_the_model() -> None:

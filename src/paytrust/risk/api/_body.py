@@ -14,6 +14,8 @@ async def read_body(request: Request, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
+        if not chunk:  # Starlette ends the stream with one; without it a lone chunk is not copied
+            continue
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"body exceeds {limit} bytes", field="body")
