@@ -13,7 +13,7 @@ must be cheap (precomputed per-leaf path attributions summed, not TreeSHAP per r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from math import nan
 from operator import itemgetter
@@ -57,9 +57,6 @@ class ModelError(RuntimeError):
     """A model that cannot be used (bad file, feature names outside the vocabulary)."""
 
 
-_GETTERS: dict[tuple[str | int, ...], Any] = {}
-
-
 def feature_matrix(
     feature_names: Sequence[str], categories: Mapping[str, Mapping[str, float]],
     rows: Iterable[Mapping[str, object]] | Iterable[Sequence[object]],
@@ -69,22 +66,36 @@ def feature_matrix(
     training: ``None`` as NaN, booleans as 0/1, a string feature as its category code (an
     unseen category as NaN, which the trees route like a missing value). Rows are mappings
     by name, or sequences holding each name at ``positions[name]``."""
-    key = tuple(feature_names) if positions is None else tuple(
-        positions[name] for name in feature_names)
-    getter = _GETTERS.get(key)
-    if getter is None:
-        getter = _GETTERS[key] = itemgetter(*key) if len(key) > 1 else (
-            lambda row: (row[key[0]],)
-        )
-    coded = [(index, categories[name]) for index, name in enumerate(feature_names)
-             if name in categories]
-    if not coded:
-        return np.array([getter(row) for row in rows], dtype=np.float64)
-    matrix = [list(getter(row)) for row in rows]
-    for values in matrix:
-        for index, code_of in coded:
-            values[index] = code_of.get(values[index], nan)
-    return np.array(matrix, dtype=np.float64)
+    return _RowReader.of(feature_names, categories, positions).matrix(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _RowReader:
+    """Reads a model's inputs out of feature rows (see ``feature_matrix``)."""
+
+    values: Callable[[Any], Any]  # one row's values (a tuple), in the model's order
+    coded: tuple[tuple[int, Mapping[str, float]], ...]  # (input, category codes)
+
+    @classmethod
+    def of(cls, feature_names: Sequence[str], categories: Mapping[str, Mapping[str, float]],
+           positions: Mapping[str, int] | None) -> _RowReader:
+        keys = list(feature_names) if positions is None else [
+            positions[name] for name in feature_names]
+        values = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+        return cls(values, tuple((index, categories[name])
+                                 for index, name in enumerate(feature_names)
+                                 if name in categories))
+
+    def matrix(self, rows: Iterable[Mapping[str, object]] | Iterable[Sequence[object]]
+               ) -> FloatArray:
+        values = self.values
+        if not self.coded:
+            return np.array([values(row) for row in rows], dtype=np.float64)
+        matrix = [list(values(row)) for row in rows]
+        for row_values in matrix:
+            for index, code_of in self.coded:
+                row_values[index] = code_of.get(row_values[index], nan)
+        return np.array(matrix, dtype=np.float64)
 
 
 class InputAssembler:
@@ -96,7 +107,6 @@ class InputAssembler:
     def __init__(self, feature_names: Sequence[str],
                  categories: Mapping[str, Mapping[str, float]],
                  numeric_columns: Sequence[str], positions: Mapping[str, int]) -> None:
-        self._positions = positions
         position = {name: column for column, name in enumerate(numeric_columns)}
         self._width = len(feature_names)
         gathered = [target for target, name in enumerate(feature_names) if name in position]
@@ -105,14 +115,12 @@ class InputAssembler:
                                  dtype=np.intp)
         rest = [target for target, name in enumerate(feature_names) if name not in position]
         self._rest_targets = np.array(rest, dtype=np.intp)
-        self._rest_names = tuple(feature_names[target] for target in rest)
-        self._rest_categories = {name: categories[name] for name in self._rest_names
-                                 if name in categories}
+        rest_names = [feature_names[target] for target in rest]
+        self._rest = _RowReader.of(rest_names, categories, positions) if rest else None
 
     def matrix(self, numeric: FloatArray, rows: Sequence[Sequence[object]]) -> FloatArray:
         out = np.empty((len(rows), self._width))
-        rest = (feature_matrix(self._rest_names, self._rest_categories, rows, self._positions)
-                if self._rest_names else np.empty((len(rows), 0)))
+        rest = self._rest.matrix(rows) if self._rest else np.empty((len(rows), 0))
         _assemble(numeric, self._sources, self._targets, rest, self._rest_targets, out)
         return out
 
