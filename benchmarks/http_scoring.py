@@ -119,7 +119,9 @@ def serve(port: int, profile: Path | None) -> None:
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
-    uvicorn.run(benchmark_app(), host=HOST, port=port, log_level="warning")
+    # Idle connections stay open while a slice waits for the recorder (see ``measure``).
+    uvicorn.run(benchmark_app(), host=HOST, port=port, log_level="warning",
+                timeout_keep_alive=300)
     if profiler and profile:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -395,20 +397,37 @@ class Options:
     rounds: int
 
 
-async def measure(server: Server, api_key: str, loads: list[Load], options: Options
-                  ) -> list[Row]:
+async def measure(server: Server, api_key: str, loads: list[Load], options: Options,
+                  database_path: Path) -> list[Row]:
     """Every load in turn, ``rounds`` times over, each turn a slice of its duration: a
-    machine that speeds up or slows down during the run moves every row alike."""
+    machine that speeds up or slows down during the run moves every row alike. Each slice
+    starts once the server has recorded every transaction answered before it."""
     open_posters = raw_posters if options.client == "raw" else httpx_posters
     totals = [Measured() for _ in loads]
     slice_s = options.duration_s / options.rounds
+    recorded_before = recorded_transactions(database_path)
     async with open_posters(server.port, api_key, options.connections) as posters:
         for round_number in range(options.rounds):
             warmup_s = options.warmup_s if round_number == 0 else SLICE_WARMUP_S
             for load, total in zip(loads, totals, strict=True):
+                await _until_recorded(database_path, recorded_before + sum(
+                    measured.scored_ok for scored, measured in zip(loads, totals, strict=True)
+                    if scored.path in (SINGLE_PATH, BATCH_PATH)))
                 total.add(await run_load(posters, load, server.process.pid, warmup_s, slice_s))
     return [Row(load, total, options.duration_s) for load, total in zip(loads, totals,
                                                                           strict=True)]
+
+
+async def _until_recorded(database_path: Path, answered: int, timeout_s: float = 60.0) -> None:
+    """Wait until the server has written the ``answered`` transactions: a slice of batches
+    leaves seconds of recording behind, which would otherwise load the next slice (the echo
+    baseline's, and make every ratio look better than it is)."""
+    deadline = time.monotonic() + timeout_s
+    while recorded_transactions(database_path) < answered:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the server recorded fewer than {answered} transactions "
+                             f"{timeout_s:.0f} s after answering them")
+        await asyncio.sleep(0.05)
 
 
 def loads_for(store: str, source: Iterator[bytes]) -> list[Load]:
@@ -426,7 +445,8 @@ def run_server_rows(store: str, database_path: Path, api_key: str, source: Itera
     server = start_server(store, f"sqlite:///{database_path}", database_path.parent,
                           options.profile_dir)
     try:
-        rows = uvloop.run(measure(server, api_key, loads_for(store, source), options))
+        rows = uvloop.run(measure(server, api_key, loads_for(store, source), options,
+                                  database_path))
     finally:
         errors = stop_server(server)
     answered = sum(row.measured.scored_ok for row in rows if row.load.path != ECHO_PATH
