@@ -98,8 +98,7 @@ class StubRule:
 @dataclass(slots=True)
 class StubRules:
     """Evaluates Python predicates in place of compiled expressions (the engine only needs
-    ``rules``, ``evaluate`` and ``on_rows``); disabled rules are skipped as the compiler
-    does."""
+    ``rules`` and ``on_rows``); disabled rules are skipped as the compiler does."""
 
     rules: list[StubRule] = field(default_factory=list)
 

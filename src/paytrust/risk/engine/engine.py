@@ -81,10 +81,10 @@ class CompiledRules(Protocol):
     @property
     def rules(self) -> Sequence[RuleDescription]: ...
 
-    def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]: ...
-
     def on_rows(self, positions: Mapping[str, int]
-                ) -> Callable[[Sequence[object]], tuple[int, ...]]: ...
+                ) -> Callable[[Sequence[object]], tuple[int, ...]]:
+        """The evaluator of feature rows: the indices of the rules that hit."""
+        ...
 
 
 @dataclass(slots=True, kw_only=True)
