@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection
 from operator import attrgetter
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import JSON, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection as DbConnection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -178,22 +178,8 @@ def _compiled_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -
         column_type = compiled.binds[name].type
         process = column_type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            json = isinstance(column_type, JSON)
-            processors.append((name, _empty_list_once(process) if json else process))
+            processors.append((name, process))
     return _CompiledInsert(compiled.string, compiled.positional, names, tuple(processors))
-
-
-def _empty_list_once(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A JSON processor that serialises the empty list once: most decisions hit no rule
-    and give no reason."""
-    empty = process([])
-
-    def process_json(value: Any) -> Any:
-        if not value and isinstance(value, list | tuple):
-            return empty
-        return process(value)
-
-    return process_json
 
 
 class RecordWriter(Protocol):

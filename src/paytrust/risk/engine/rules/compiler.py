@@ -86,14 +86,6 @@ class InterpretedRuleSet:
     def evaluate(self, ctx: Mapping[str, object]) -> tuple[int, ...]:
         return self.evaluate_with_faults(ctx).hits
 
-    def on_rows(self, positions: Mapping[str, int]) -> RowEvaluator:
-        names = tuple(positions)
-
-        def evaluate_row(row: Sequence[object]) -> tuple[int, ...]:
-            return self.evaluate({name: row[positions[name]] for name in names})
-
-        return evaluate_row
-
     def evaluate_with_faults(self, ctx: Mapping[str, object]) -> Evaluation:
         hits: list[int] = []
         faults: list[int] = []
