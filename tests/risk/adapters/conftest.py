@@ -8,7 +8,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.adapters.state_redis import RedisStateStore
-from paytrust.risk.adapters.state_store import SharedStateStore, StateStore
+from paytrust.risk.adapters.state_store import StateStore
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -43,7 +43,7 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
 
 
 @pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.integration)])
-async def shared_store() -> AsyncIterator[SharedStateStore]:
-    """The stores shared between processes (Redis), whose raw state the tests can read."""
+async def shared_store() -> AsyncIterator[RedisStateStore]:
+    """The store shared between processes (Redis), whose records the tests can read."""
     async for redis_store in _redis_store():
         yield redis_store

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from paytrust.risk.engine.engine import Engine
+from paytrust.risk.engine.features.tables import FeatureTables
 from paytrust.risk.engine.lightgbm_model import LightGBMScoringModel
 from paytrust.risk.engine.lists import load_lists
 from paytrust.risk.engine.model import ModelError, feature_matrix
@@ -109,10 +110,10 @@ def test_unseen_and_missing_categories_become_nan() -> None:
 
 def test_the_engine_explains_a_model_decision_by_feature(model: LightGBMScoringModel) -> None:
     engine = Engine(None, load_lists(()), model)
-    result, _ = engine.score(make_txn(amount_minor=9_000_000), {}, T0)
+    [result] = engine.score_in_place([make_txn(amount_minor=9_000_000)], FeatureTables(), T0)
     assert result.model_version == "synthetic-1"
     assert result.score > 0.5
     assert result.reasons[0].code == "model:txn.amount"
     assert "amount" in result.reasons[0].message
-    small, _ = engine.score(make_txn(amount_minor=5_000), {}, T0)
+    [small] = engine.score_in_place([make_txn(amount_minor=5_000)], FeatureTables(), T0)
     assert small.score < result.score

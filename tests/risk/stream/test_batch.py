@@ -3,8 +3,9 @@ recorded before the batch is settled, conflicts refuse only themselves, failures
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import orjson
 import pytest
@@ -15,7 +16,9 @@ from paytrust.platform.db import Database
 from paytrust.risk.adapters.runtime import RiskRuntime
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.adapters.state_store import StateStore
-from paytrust.risk.engine.state import EntityKey, StateSnapshot, StateUpdate
+from paytrust.risk.engine.config import EngineConfig
+from paytrust.risk.engine.features.tables import FeatureTables
+from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.models import RiskDecision, RiskTransaction
 from paytrust.risk.stream import BatchScorer, Settle, StreamTopology
 
@@ -24,15 +27,14 @@ from .factories import json_delivery
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 4, 13, 3, tzinfo=UTC)
 MAX_DELIVER = 3
+_T = TypeVar("_T")
 
 
 class UnreachableStore:
     """A shared state store whose server is down."""
 
-    async def read(self, keys: Iterable[EntityKey]) -> StateSnapshot:
-        raise ConnectionError("state store unreachable")
-
-    async def apply(self, update: StateUpdate) -> None:
+    async def score_with(self, txns: Sequence[Transaction], config: EngineConfig,
+                         score: Callable[[FeatureTables], _T]) -> _T:
         raise ConnectionError("state store unreachable")
 
     async def close(self) -> None:

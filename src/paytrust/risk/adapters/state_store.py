@@ -1,29 +1,33 @@
 """The entity-state stores a scorer can use.
 
-``MemoryStateStore`` keeps the state of one process in the compiled features' tables.
-A ``SharedStateStore`` (Redis) is shared by any number of scoring processes: a transaction
-(or a batch) costs one ``read`` of every key it needs and one ``apply`` of every update it
-produced. Updates are commutative (see ``risk.engine.state``), so scorers sharing a store
-may interleave freely without losing increments. Inside a batch, the engine itself makes
-later transactions see earlier ones (``Engine.score_batch``).
+``MemoryStateStore`` keeps the state of one process in the compiled features' tables, which
+the engine updates in place. A ``SharedStateStore`` (Redis) is shared by any number of
+scoring processes: for each batch it loads the state the batch reads into scratch tables,
+lets the engine score on them, and applies the batch's updates. Updates are commutative
+(see ``risk.engine.state``), so scorers sharing a store may interleave freely without
+losing increments; inside a batch, the engine makes later transactions see earlier ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from paytrust.risk.adapters.state_memory import MemoryStateStore
-from paytrust.risk.engine.state import EntityKey, StateSnapshot, StateUpdate
+from paytrust.risk.engine.config import EngineConfig
+from paytrust.risk.engine.features.tables import FeatureTables
+from paytrust.risk.engine.transaction import Transaction
+
+_T = TypeVar("_T")
 
 
 class SharedStateStore(Protocol):
-    async def read(self, keys: Iterable[EntityKey]) -> StateSnapshot:
-        """States of ``keys`` that exist; a key absent from the result was never seen."""
-        ...
-
-    async def apply(self, update: StateUpdate) -> None:
-        """Apply every entity update (in any order: they commute)."""
+    async def score_with(
+        self, txns: Sequence[Transaction], config: EngineConfig,
+        score: Callable[[FeatureTables], _T],
+    ) -> _T:
+        """Run ``score`` on tables holding the state ``txns`` read, then store the
+        transactions' updates (``config`` as the engine's); returns what ``score`` returned."""
         ...
 
     async def close(self) -> None: ...

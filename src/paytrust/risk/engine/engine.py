@@ -1,4 +1,5 @@
-"""The engine facade: transaction + state snapshot + clock -> result + state updates.
+"""The engine facade: transactions + entity state tables + clock -> results, the tables
+updated.
 
 ``Engine`` holds the immutable pieces (compiled rules, list snapshot, models, policy) and
 does no I/O; swap ``lists`` or the rules by building a new engine or assigning the
@@ -19,9 +20,7 @@ from paytrust.risk.engine.config import DEFAULT_CONFIG, EngineConfig
 from paytrust.risk.engine.features import (
     VOCABULARY,
     FieldType,
-    compute_features,
     kernel,
-    state_keys,
 )
 from paytrust.risk.engine.features.compute import transaction_values
 from paytrust.risk.engine.features.tables import FeatureTables, state_rows
@@ -32,7 +31,6 @@ from paytrust.risk.engine.model import (
     ModelError,
     ModelOutput,
     ScoringModel,
-    feature_matrix,
 )
 from paytrust.risk.engine.policy import (
     LOCALES,
@@ -42,15 +40,6 @@ from paytrust.risk.engine.policy import (
     decide,
 )
 from paytrust.risk.engine.row import LIST_START, MODEL_SCORE, ROW_INDEX, FeatureRow
-from paytrust.risk.engine.state import (
-    EMPTY_STATE,
-    EntityKey,
-    EntityState,
-    EntityUpdate,
-    StateSnapshot,
-    StateUpdate,
-    apply_update,
-)
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.engine.verdict import Decision, Reason
 
@@ -139,49 +128,6 @@ class Engine:
         self._evaluate_row = ruleset.on_rows(ROW_INDEX) if ruleset is not None else None
         self._assemblers: dict[int, tuple[ScoringModel, InputAssembler]] = {}
 
-    def state_keys(self, txn: Transaction) -> tuple[EntityKey, ...]:
-        return state_keys(txn)
-
-    def score(
-        self, txn: Transaction, snapshot: StateSnapshot, now: datetime, locale: str = "en"
-    ) -> tuple[ScoreResult, StateUpdate]:
-        results, update = self.score_batch([txn], snapshot, now, locale)
-        return results[0], update
-
-    def score_batch(
-        self,
-        txns: Sequence[Transaction],
-        snapshot: StateSnapshot,
-        now: datetime,
-        locale: str = "en",
-    ) -> tuple[list[ScoreResult], StateUpdate]:
-        """Score ``txns`` in order on ``snapshot`` (the entity states read from a shared
-        store), each seeing the ones before it; returns the results and every transaction's
-        updates, to apply to the store at once.
-
-        The features come from the reference code (``compute_features``): on state read
-        from a store it costs less than copying that state into compiled tables. The
-        batch's own changes live in copy-on-write copies over ``snapshot``."""
-        overlay: dict[EntityKey, EntityState] = {}
-        view = _OverlaySnapshot(snapshot, overlay)
-        clock = now.timestamp()
-        rows: list[list[object]] = []
-        updates: list[EntityUpdate] = []
-        for txn in txns:
-            features, update = compute_features(txn, view, self.config)
-            features.update(self.lists.features(txn, clock))
-            rows.append(FeatureRow.of(features).row)
-            updates.extend(update)
-            for entity_update in update:
-                state = overlay.get(entity_update.key)
-                if state is None:
-                    state = overlay[entity_update.key] = snapshot.get(
-                        entity_update.key, EMPTY_STATE).copy()
-                apply_update(state, entity_update)
-        champion, challenger = (
-            self._scores(model, None, rows) for model in (self.model, self.challenger))
-        return self._decide_all(txns, rows, champion, challenger, locale), tuple(updates)
-
     def score_in_place(
         self,
         txns: Sequence[Transaction],
@@ -189,9 +135,10 @@ class Engine:
         now: datetime | None,
         locale: str = "en",
     ) -> list[ScoreResult]:
-        """``score_batch`` on the in-memory tables, with the compiled features: each
-        transaction's updates are applied to ``tables`` as it is scored. ``now=None``
-        scores each transaction as of its own time (replays of history)."""
+        """Score ``txns`` in order on the entity state in ``tables`` (the compiled
+        features'), applying each transaction's updates as it is scored, so each sees the
+        ones before it. ``now`` is the clock of the lists (expiry); ``None`` scores each
+        transaction as of its own time (replays of history)."""
         state = tables.compute(txns, self.config)
         lists, config = self.lists, self.config
         clock = None if now is None else now.timestamp()
@@ -216,17 +163,15 @@ class Engine:
         ]
 
     def _scores(
-        self, model: ScoringModel | None, numeric: FloatArray | None, rows: list[list[object]],
+        self, model: ScoringModel | None, numeric: FloatArray, rows: list[list[object]],
     ) -> _Scores | None:
         """The model's output on the batch, or ``None`` when it fails: the decision then
         rests on rules. Its inputs are gathered from ``numeric`` (the compiled features'
-        matrix) when given, else read from the rows."""
+        matrix) and the rows."""
         if model is None:
             return None
         try:
-            matrix = (self._assembler(model).matrix(numeric, rows) if numeric is not None
-                      else feature_matrix(model.feature_names, model.categories, rows,
-                                          ROW_INDEX))
+            matrix = self._assembler(model).matrix(numeric, rows)
             output = model.predict(matrix)
         except Exception:  # any model failure must degrade to rules, never fail the payment
             logger.exception("model %s failed; scoring on rules and lists", model.version)
@@ -309,30 +254,6 @@ class _Scores:
         return cls(model.version, output.probabilities.tolist(), {
             row: _top_contributions(model.feature_names, output.contributions[row])
             for row in explained})
-
-
-class _OverlaySnapshot(Mapping[EntityKey, EntityState]):
-    """The batch's own updated states over the snapshot read before the batch."""
-
-    __slots__ = ("_base", "_overlay")
-
-    def __init__(self, base: StateSnapshot, overlay: dict[EntityKey, EntityState]) -> None:
-        self._base = base
-        self._overlay = overlay
-
-    def __getitem__(self, key: EntityKey) -> EntityState:
-        state = self._overlay.get(key)
-        return state if state is not None else self._base[key]
-
-    def get(self, key: EntityKey, default: Any = None) -> Any:
-        state = self._overlay.get(key)
-        return state if state is not None else self._base.get(key, default)
-
-    def __iter__(self) -> Any:
-        return iter({**self._base, **self._overlay})
-
-    def __len__(self) -> int:
-        return len({**self._base, **self._overlay})
 
 
 def _prepare_rules(ruleset: CompiledRules | None) -> list[_PreparedRule | None]:

@@ -8,11 +8,19 @@ about 6 KB for a customer, 1-5 KB for the other kinds.
 ``FeatureTables.compute`` is the hot path: it resolves each transaction's entities to
 slots, packs the numbers the kernel needs, and lets one compiled call compute every
 transaction's state features and apply its updates, in order.
+
+A shared store (Redis) keeps each entity's row as one *record*: the row's arrays as
+little-endian doubles, one after the other (``KindTable.record``). Its scorers load the
+records a batch needs into scratch tables (``KindTable.load``) and score on them with the
+same compiled call. Member hashes must then mean the same in every process, and survive
+a trip through a double: ``member_hash`` (53 bits of BLAKE2b) instead of ``hash``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from hashlib import blake2b
 from math import inf, nan
 
 import numpy as np
@@ -67,14 +75,29 @@ def _check_kernel_layout() -> None:
 _check_kernel_layout()
 
 
+@lru_cache(maxsize=1 << 16)
+def member_hash(member: str | None) -> int:
+    """A member's hash that every process agrees on and a double holds exactly (53 bits)."""
+    if member is None:
+        return 0
+    digest = blake2b(member.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 11
+
+
 class KindTable:
     """The rows of one kind of entity."""
 
     def __init__(self, kind: int, capacity: int = _INITIAL_CAPACITY) -> None:
+        self.kind = kind  # its index in ``kernel.KINDS``
         self._bucket_count = sum(kept for _, kept in kernel.RINGS[kind])
         self._member_columns = sum(capacity for _, capacity in kernel.SETS[kind])
         self._set_count = len(kernel.SETS[kind])
         self._defaults = np.array(kernel.SCALAR_DEFAULTS[:kernel.KIND_SCALARS[kind]])
+        # Where each array of a row starts in its record, in doubles; the last is the size.
+        self._record_bounds = np.cumsum([
+            0, self._bucket_count * kernel.BUCKET_WIDTH, len(self._defaults),
+            self._member_columns, self._member_columns, self._set_count]).tolist()
+        self._empty_record = _record(self._allocate(1), 0)
         self.slots: dict[str, int] = {}
         self._free: list[int] = []
         self._used = 0  # slots ever handed out; those in ``_free`` are reusable
@@ -100,6 +123,35 @@ class KindTable:
         if slot is None:
             slot = self.slots[entity_id] = self._take_slot()
         return slot
+
+    @property
+    def record_size(self) -> int:
+        """Bytes in the record of one entity."""
+        return 8 * int(self._record_bounds[-1])
+
+    def record(self, slot: int) -> bytes:
+        """The row at ``slot`` as a shared store keeps it: every array as doubles, in order."""
+        return _record(self.arrays, slot)
+
+    def load(self, entity_ids: Sequence[str], records: Sequence[bytes | None]) -> None:
+        """Make these entities the table's only rows, each from its record (``None`` for
+        one never seen). Rows of entities added later are not cleared: load every entity a
+        batch may touch."""
+        count = len(entity_ids)
+        while self.capacity < count:
+            self._grow()
+        self.slots = dict(zip(entity_ids, range(count), strict=True))
+        self._free = []
+        self._used = count
+        if not count:
+            return
+        empty = self._empty_record
+        data = np.frombuffer(b"".join([empty if r is None else r for r in records]), "<f8")
+        data = data.reshape(count, -1)
+        bounds = self._record_bounds
+        for position, array in enumerate(self.arrays):
+            columns = data[:, bounds[position]:bounds[position + 1]]
+            array[:count] = columns.reshape((count, *array.shape[1:]))
 
     def evict_idle(self, horizon: float) -> int:
         """Free the slots of entities last seen at or before ``horizon``."""
@@ -149,11 +201,15 @@ class KindTable:
 
 
 class FeatureTables:
-    """Every kind's table: the in-memory entity state of the compiled features."""
+    """Every kind's table: the in-memory entity state of the compiled features.
 
-    def __init__(self) -> None:
+    ``hash_member`` names the members of sets: Python's ``hash`` (the fastest; it differs
+    between processes) in one process's own tables, ``member_hash`` in a shared store's."""
+
+    def __init__(self, hash_member: Callable[[str | None], int] = hash) -> None:
         (self.customer, self.account, self.device, self.ip, self.payee,
          self.merchant) = self.tables = tuple(KindTable(kind) for kind in range(len(kernel.KINDS)))
+        self.hash_member = hash_member
         self._params: tuple[EngineConfig | None, kernel.FloatArray] = (None, np.empty(0))
 
     def __len__(self) -> int:
@@ -172,7 +228,7 @@ class FeatureTables:
     def compute(self, txns: Sequence[Transaction], config: EngineConfig) -> kernel.FloatArray:
         """The state features of ``txns`` (a row each, columns ``kernel.FEATURES``), each
         transaction seeing the ones before it; their updates are applied."""
-        values = np.array([_values(txn, config) for txn in txns], dtype=np.float64)
+        values = np.array([kernel_values(txn, config) for txn in txns], dtype=np.float64)
         refs = np.array([self._refs(txn) for txn in txns], dtype=np.int64)
         out = np.empty((len(txns), len(kernel.FEATURES)))
         customer, account, device, ip, payee, merchant = (t.arrays for t in self.tables)
@@ -190,6 +246,7 @@ class FeatureTables:
         the paying account is only read), then the hashes of the members it adds."""
         device_id, payee_id, merchant_id = txn.device_id, txn.payee_id, txn.merchant_id
         counterparty = payee_id or merchant_id
+        hashed = self.hash_member
         return (
             self.customer.slot(txn.customer_id),
             self.account.slot(txn.account_id),
@@ -198,9 +255,14 @@ class FeatureTables:
             self.ip.slot(txn.ip) if txn.ip else -1,
             self.payee.slot(payee_id) if payee_id and payee_id != txn.account_id else -1,
             self.merchant.slot(merchant_id) if merchant_id else -1,
-            hash(device_id), hash(counterparty), hash(txn.country), hash(txn.customer_id),
-            hash(txn.account_id), 1 if counterparty else 0, 1 if txn.country else 0,
+            hashed(device_id), hashed(counterparty), hashed(txn.country),
+            hashed(txn.customer_id), hashed(txn.account_id), 1 if counterparty else 0,
+            1 if txn.country else 0,
         )
+
+
+def _record(arrays: kernel.TableArrays, slot: int) -> bytes:
+    return b"".join(array[slot].astype("<f8").tobytes() for array in arrays)
 
 
 def feature_dicts(txns: Sequence[Transaction], state: kernel.FloatArray,
@@ -222,7 +284,8 @@ def state_rows(state: kernel.FloatArray) -> list[list[object]]:
     return rows
 
 
-def _values(txn: Transaction, config: EngineConfig) -> tuple[float, ...]:
+def kernel_values(txn: Transaction, config: EngineConfig) -> tuple[float, ...]:
+    """The transaction's numbers the kernel reads (``kernel.VALUE_COLUMNS``)."""
     latitude, longitude = txn.latitude, txn.longitude
     if latitude is None or longitude is None:
         latitude = longitude = stored_latitude = stored_longitude = nan
