@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from redis import Redis
 
+from paytrust.risk.adapters import state_redis
 from paytrust.risk.adapters.scorer import Scorer
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.adapters.state_redis import RedisStateStore
@@ -114,13 +116,14 @@ async def test_records_hold_what_the_memory_tables_hold(shared_store: RedisState
 
 async def test_a_record_is_the_row_of_the_kernel_table(shared_store: RedisStateStore) -> None:
     txns = random_stream(3, 60, customers=2)
-    await _scorer(shared_store).score_batch(txns)
+    batches = [txns[:30], txns[30:]]
+    for batch in batches:
+        await _scorer(shared_store).score_batch(batch)
     expected = _memory_tables_after(txns)
     for kind, table in zip(_KINDS, expected.tables, strict=True):
         for entity_id, slot in table.slots.items():
             stored = await shared_store.client.get(shared_store.key((kind, entity_id)))
             assert stored is not None
-            assert len(stored) == table.record_size
             assert stored == table.record(slot)
             reloaded = KindTable(table.kind)
             reloaded.load([entity_id], [stored])
@@ -148,6 +151,23 @@ async def test_a_batch_that_fails_to_score_writes_nothing(shared_store: RedisSta
     assert len(await shared_store.tables(state_keys(make_txn()))) == 0
 
 
+async def test_a_batch_that_cannot_write_fails_whole(
+    shared_store: RedisStateStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(state_redis, "MAX_ATTEMPTS", 1)
+    txn = make_txn(device_id="d1", merchant_id="m1")
+    customer = shared_store.key((EntityKind.CUSTOMER, txn.customer_id))
+    with Redis.from_url(REDIS_URL) as interloper:
+        def score_while_another_scorer_writes(tables: FeatureTables) -> None:
+            interloper.set(customer, b"another scorer's record")
+
+        with pytest.raises(state_redis.StateConflict, match="nothing was written"):
+            await shared_store.score_with([txn], DEFAULT_CONFIG, score_while_another_scorer_writes)
+    assert await shared_store.client.get(customer) == b"another scorer's record"
+    others = [shared_store.key(key) for key in state_keys(txn)[1:]]
+    assert await shared_store.client.exists(*others) == 0
+
+
 async def test_updates_commute_so_concurrent_scorers_lose_nothing(
     shared_store: RedisStateStore,
 ) -> None:
@@ -170,6 +190,7 @@ async def test_updates_commute_so_concurrent_scorers_lose_nothing(
             for store in [shared_store if start % 10 else other]))
     finally:
         await other.close()
+    assert shared_store.conflicts + other.conflicts > 0  # the retry was exercised
     in_order = sorted(txns, key=lambda txn: txn.occurred_at)
     _assert_same_state(await shared_store.tables(_keys(txns)), _memory_tables_after(in_order),
                        exact=False)

@@ -97,7 +97,8 @@ class KindTable:
         self._record_bounds = np.cumsum([
             0, self._bucket_count * kernel.BUCKET_WIDTH, len(self._defaults),
             self._member_columns, self._member_columns, self._set_count]).tolist()
-        self._empty_record = _record(self._allocate(1), 0)
+        self._empty_record = np.concatenate(
+            [array.reshape(1, -1) for array in self._allocate(1)], axis=1, dtype="<f8").tobytes()
         self.slots: dict[str, int] = {}
         self._free: list[int] = []
         self._used = 0  # slots ever handed out; those in ``_free`` are reusable
@@ -131,7 +132,15 @@ class KindTable:
 
     def record(self, slot: int) -> bytes:
         """The row at ``slot`` as a shared store keeps it: every array as doubles, in order."""
-        return _record(self.arrays, slot)
+        return self.records([slot])[0]
+
+    def records(self, slots: Sequence[int]) -> list[bytes]:
+        """``record`` of each slot, converted together."""
+        rows = np.array(slots, dtype=np.intp)
+        data = np.concatenate([array[rows].reshape(len(rows), -1) for array in self.arrays],
+                              axis=1, dtype="<f8").tobytes()
+        size = self.record_size
+        return [data[start:start + size] for start in range(0, len(data), size)]
 
     def load(self, entity_ids: Sequence[str], records: Sequence[bytes | None]) -> None:
         """Make these entities the table's only rows, each from its record (``None`` for
@@ -259,10 +268,6 @@ class FeatureTables:
             hashed(txn.customer_id), hashed(txn.account_id), 1 if counterparty else 0,
             1 if txn.country else 0,
         )
-
-
-def _record(arrays: kernel.TableArrays, slot: int) -> bytes:
-    return b"".join(array[slot].astype("<f8").tobytes() for array in arrays)
 
 
 def feature_dicts(txns: Sequence[Transaction], state: kernel.FloatArray,
