@@ -86,17 +86,18 @@ class RedisStateStore:
         them (which applies the batch's updates to them), then store the records it changed;
         returns what ``score`` returned. If ``score`` raises, Redis is left unchanged."""
         written, read_only = _keys_of(txns)
+        names = {key: self.key(key).encode() for key in (*written, *read_only)}
         tables = self._scratch.pop() if self._scratch else FeatureTables(member_hash)
         connection: Connection = await (  # a connection of its own: WATCH is per connection
             self._redis.connection_pool.get_connection())  # type: ignore[no-untyped-call]
         try:
-            await self._watch_and_load(connection, tables, written, read_only)
+            await self._watch_and_load(connection, tables, written, read_only, names)
             outcome = score(tables)
             for attempt in range(MAX_ATTEMPTS):
                 if attempt:  # apply the batch again, to the records as they are now
-                    await self._watch_and_load(connection, tables, written, read_only)
+                    await self._watch_and_load(connection, tables, written, read_only, names)
                     tables.compute(txns, config)
-                if await self._store_if_unchanged(connection, tables, written):
+                if await self._store_if_unchanged(connection, tables, written, names):
                     return outcome
                 self.conflicts += 1
             raise StateConflict(f"records of this batch kept changing in {MAX_ATTEMPTS} "
@@ -118,23 +119,26 @@ class RedisStateStore:
                            if record is not None])
         return tables
 
-    async def _watch_and_load(self, connection: Connection, tables: FeatureTables,
-                              written: list[EntityKey], read_only: list[EntityKey]) -> None:
+    @staticmethod
+    async def _watch_and_load(connection: Connection, tables: FeatureTables,
+                              written: list[EntityKey], read_only: list[EntityKey],
+                              names: dict[EntityKey, bytes]) -> None:
         """WATCH the records the batch writes and load every record it reads, in one round
         trip. Each written key gets a row (empty if Redis has none); a read-only key only if
         Redis has it (the kernel tells an absent entity by its slot)."""
-        watched = [self.key(key).encode() for key in written]
+        watched = [names[key] for key in written]
         await connection.send_packed_command(_wire([
-            (b"WATCH", *watched), (b"MGET", *watched, *(self.key(key).encode()
-                                                        for key in read_only))]))
+            (b"WATCH", *watched), (b"MGET", *watched, *(names[key] for key in read_only))]))
         await connection.read_response()
         records = cast("list[bytes | None]", await connection.read_response())
         present = [(key, record) for key, record in
                    zip(read_only, records[len(written):], strict=True) if record is not None]
         _load(tables, list(zip(written, records, strict=False)), present)
 
-    async def _store_if_unchanged(self, connection: Connection, tables: FeatureTables,
-                                  written: list[EntityKey]) -> bool:
+    @staticmethod
+    async def _store_if_unchanged(connection: Connection, tables: FeatureTables,
+                                  written: list[EntityKey], names: dict[EntityKey, bytes]
+                                  ) -> bool:
         """Write the rows of ``written`` in one MULTI/EXEC, which Redis refuses (answering
         nil) if a watched record changed since it was read. Each reply costs ~10 us to
         read, so the transaction holds three commands, not one per record."""
@@ -145,7 +149,7 @@ class RedisStateStore:
         records: list[bytes] = []
         for table, kind_keys in zip(tables.tables, by_kind, strict=True):
             if kind_keys:
-                keys += [self.key(key).encode() for key in kind_keys]
+                keys += [names[key] for key in kind_keys]
                 records += table.records([table.slots[entity_id] for _, entity_id in kind_keys])
         await connection.send_packed_command(_wire([
             (b"MULTI",),
@@ -154,7 +158,13 @@ class RedisStateStore:
             (b"EXEC",)]))
         for _ in range(3):  # OK to MULTI, QUEUED to MSET and EVAL
             await connection.read_response()
-        return await connection.read_response() is not None
+        replies = await connection.read_response()
+        if replies is None:
+            return False
+        for reply in replies:
+            if isinstance(reply, Exception):  # a command failed inside EXEC
+                raise reply
+        return True
 
     async def close(self) -> None:
         await self._redis.aclose()
