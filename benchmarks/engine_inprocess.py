@@ -120,7 +120,7 @@ async def redis_rows(engine: Engine, txns: list[Transaction], batch: int) -> lis
     try:
         return await scorer_rows(engine, store, "Redis store", txns, batch)
     finally:
-        keys = [key async for key in store.client.scan_iter(f"{store._prefix}*")]
+        keys = [key async for key in store.client.scan_iter(f"{store.prefix}*")]
         for start in range(0, len(keys), 500):
             await store.client.delete(*keys[start:start + 500])
         await store.close()
