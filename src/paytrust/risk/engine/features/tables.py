@@ -97,11 +97,12 @@ class KindTable:
         self._record_bounds = np.cumsum([
             0, self._bucket_count * kernel.BUCKET_WIDTH, len(self._defaults),
             self._member_columns, self._member_columns, self._set_count]).tolist()
+        self._empty_row = self._never_seen()
         self._empty_record = np.concatenate(
-            [array.reshape(1, -1) for array in self._allocate(1)], axis=1, dtype="<f8").tobytes()
+            [array.reshape(1, -1) for array in self._empty_row], axis=1, dtype="<f8").tobytes()
         self.slots: dict[str, int] = {}
-        self._free: list[int] = []
-        self._used = 0  # slots ever handed out; those in ``_free`` are reusable
+        self._free: list[int] = []  # emptied when freed
+        self._used = 0  # slots ever handed out; those past it are not initialised
         self.arrays: kernel.TableArrays = self._allocate(capacity)
 
     def __len__(self) -> int:
@@ -179,34 +180,39 @@ class KindTable:
             return self._free.pop()
         if self._used == self.capacity:
             self._grow()
+        slot = self._used
         self._used += 1
-        return self._used - 1
+        self._clear(slot)
+        return slot
+
+    def _never_seen(self) -> kernel.TableArrays:
+        """One row holding the state of an entity never seen."""
+        buckets = np.zeros((1, self._bucket_count, kernel.BUCKET_WIDTH))
+        buckets[:, :, 0] = -inf  # no bucket holds an index yet
+        return (buckets, self._defaults.reshape(1, -1).copy(),
+                np.zeros((1, self._member_columns), dtype=np.int64),
+                np.zeros((1, self._member_columns)),
+                np.zeros((1, self._set_count), dtype=np.int64))
 
     def _allocate(self, capacity: int) -> kernel.TableArrays:
-        buckets = np.zeros((capacity, self._bucket_count, kernel.BUCKET_WIDTH))
-        buckets[:, :, 0] = -inf
-        scalars = np.empty((capacity, len(self._defaults)))
-        scalars[:] = self._defaults
-        return (buckets, scalars,
-                np.zeros((capacity, self._member_columns), dtype=np.int64),
-                np.zeros((capacity, self._member_columns)),
-                np.zeros((capacity, self._set_count), dtype=np.int64))
+        """Uninitialised rows: each is emptied when first handed out, so a table's memory
+        is written (and paged in) as entities arrive, not all at once when it grows."""
+        return (np.empty((capacity, self._bucket_count, kernel.BUCKET_WIDTH)),
+                np.empty((capacity, len(self._defaults))),
+                np.empty((capacity, self._member_columns), dtype=np.int64),
+                np.empty((capacity, self._member_columns)),
+                np.empty((capacity, self._set_count), dtype=np.int64))
 
     def _grow(self) -> None:
-        old = self.arrays
+        old, used = self.arrays, self._used
         new = self._allocate(2 * len(old[0]))
         for before, after in zip(old, new, strict=True):
-            after[: len(before)] = before
+            after[:used] = before[:used]
         self.arrays = new
 
-    def _clear(self, slots: kernel.IntArray) -> None:
-        buckets, scalars, hashes, times, counts = self.arrays
-        buckets[slots] = 0.0
-        buckets[slots, :, 0] = -inf
-        scalars[slots] = self._defaults
-        hashes[slots] = 0
-        times[slots] = 0.0
-        counts[slots] = 0
+    def _clear(self, slots: int | kernel.IntArray) -> None:
+        for array, empty in zip(self.arrays, self._empty_row, strict=True):
+            array[slots] = empty[0]
 
 
 class FeatureTables:
