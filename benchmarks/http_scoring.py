@@ -20,7 +20,7 @@ less than the rates do. After the table: the targets, whether every answered tra
 recorded in SQLite, and any error lines the server logged.
 
     PYTHONPATH=src python benchmarks/http_scoring.py [--duration 10] [--connections 32]
-        [--warmup 2] [--client raw|httpx] [--profile DIR]
+        [--warmup 2] [--client raw|httpx] [--profile DIR] [--stores memory,redis]
 
 Batch rows need ``--duration`` well above a batch's latency (32 x 100 transactions in
 flight), or they show no completed request. ``--profile DIR`` writes a cProfile of each
@@ -506,6 +506,16 @@ def prepare_database(workdir: Path) -> tuple[Path, str]:
     return database_path, api_key
 
 
+def _stores(names: str) -> tuple[str, ...]:
+    """``--stores``: the state store names as the table spells them, in the order given."""
+    spelled = {"memory": "memory", "redis": "Redis"}
+    try:
+        return tuple(spelled[name.strip().lower()] for name in names.split(","))
+    except KeyError as error:
+        raise argparse.ArgumentTypeError(f"unknown state store {error}; memory or redis"
+                                         ) from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per row")
@@ -515,6 +525,9 @@ def main() -> None:
                         help="interleaved slices each row's duration is measured in")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the server(s)")
+    parser.add_argument("--stores", type=_stores, default=("memory", "Redis"),
+                        help="the state stores to serve with, comma-separated "
+                             "(default memory,redis; Redis only when it answers)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # the server subprocess
     args = parser.parse_args()
     if args.serve:
@@ -527,7 +540,7 @@ def main() -> None:
         database_path, api_key = prepare_database(Path(tmp))
         source = simulated_bodies()
         rows, notes = [], []
-        stores = ["memory", "Redis"] if redis_answers() else ["memory"]
+        stores = [store for store in args.stores if store != "Redis" or redis_answers()]
         for store in stores:
             if store == "Redis":
                 flush_redis()
@@ -543,7 +556,7 @@ def main() -> None:
           f"+ {args.duration:g} s per row in {args.rounds} interleaved rounds; loopback, one "
           "uvicorn worker; the load client "
           f"spent {echo.client_cpu_s / max(1, echo.requests) * 1e6:.0f} us CPU per echo.")
-    if "Redis" not in stores:
+    if "Redis" in args.stores and "Redis" not in stores:
         print("(Redis rows skipped: nothing answers on 127.0.0.1:6379)")
     for note in notes:
         print(note)

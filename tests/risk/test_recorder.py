@@ -82,6 +82,20 @@ async def test_stop_writes_everything_still_queued(
     assert _count(database, RiskTransaction) == 5
 
 
+async def test_drain_writes_a_partial_batch_at_once_and_later_items_batch_as_usual(
+    database: Database, writer: WriterKind,
+) -> None:
+    recorder = Recorder(database, batch_size=3, flush_ms=3_600_000, writer=writer)
+    recorder.start()
+    await recorder.submit([make_scored(), make_scored()])
+    await asyncio.wait_for(recorder.drain(), HANG_GUARD_S)
+    assert _count(database, RiskTransaction) == 2
+    await recorder.submit([make_scored() for _ in range(3)])  # a full batch: no flush needed
+    await asyncio.wait_for(_recorded(recorder, 5), HANG_GUARD_S)
+    assert recorder.pending == 0
+    await recorder.stop()
+
+
 async def test_review_and_block_decisions_raise_alerts_and_events_after_commit(
     database: Database, writer: WriterKind,
 ) -> None:

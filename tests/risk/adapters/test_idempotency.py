@@ -40,3 +40,15 @@ async def test_a_hash_recorded_by_an_earlier_version_still_recognises_its_payloa
     changed = replace(txn, amount_minor=txn.amount_minor + 1)
     with pytest.raises(Conflict):
         recent.claim(changed, payload_hash(changed))
+
+
+async def test_a_claim_is_answered_even_after_the_cache_has_forgotten_its_id() -> None:
+    recent = RecentDecisions(capacity=1)
+    first, second = make_txn(), make_txn()
+    claim = recent.claim(first, payload_hash(first))
+    recent.claim(second, payload_hash(second))  # pushes the first id out of the cache
+    assert first.transaction_id not in recent
+
+    recent.settle(claim, {"transaction_id": first.transaction_id})
+
+    assert (await claim.answer)["transaction_id"] == first.transaction_id

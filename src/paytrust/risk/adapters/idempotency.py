@@ -87,10 +87,12 @@ class RecentDecisions:
         self._remember(txn.transaction_id, _Entry(payload, future))
         return Claim(txn.transaction_id, future, is_new=True)
 
-    def settle(self, transaction_id: str, answer: Answer) -> None:
-        entry = self._entries.get(transaction_id)
-        if entry is not None and not entry.answer.done():
-            entry.answer.set_result(answer)
+    @staticmethod
+    def settle(claim: Claim, answer: Answer) -> None:
+        """Answer a new claim: its caller and any retry waiting on the id get ``answer``
+        (the claim's own future, so even an id this cache has since forgotten is answered)."""
+        if not claim.answer.done():
+            claim.answer.set_result(answer)
 
     def release(self, transaction_id: str, error: BaseException) -> None:
         """Scoring failed: forget the claim so a retry scores afresh; waiters get ``error``."""

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import itertools
 import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -97,13 +98,14 @@ def refuse_duplicate_ids(txns: Sequence[Transaction]) -> None:
             )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Waiting:
-    """A request's new transactions, waiting to be scored with the others of its turn."""
+    """A request's new transactions, waiting to be scored with the others of its turn, each
+    with its payload hash and its claim (the lists are aligned)."""
 
-    fresh: list[Transaction]
+    txns: list[Transaction]
+    hashes: list[str]
     claims: list[Claim]
-    hashes: dict[str, str]
     locale: str
 
 
@@ -239,17 +241,21 @@ class RiskRuntime:
         different payload under it is a conflict); new ones are scored and recorded."""
         refuse_duplicate_ids(txns)
         claims: list[Claim] = []
-        hashes: dict[str, str] = {}
+        fresh = _Waiting([], [], [], locale)
         try:
             for txn in txns:
-                hashes[txn.transaction_id] = payload_hash(txn)
-                claims.append(self.recent.claim(txn, hashes[txn.transaction_id]))
+                digest = payload_hash(txn)
+                claim = self.recent.claim(txn, digest)
+                claims.append(claim)
+                if claim.is_new:
+                    fresh.txns.append(txn)
+                    fresh.hashes.append(digest)
+                    fresh.claims.append(claim)
         except BaseException as error:
             self._release(claims, error)
             raise
-        fresh = [txn for txn, claim in zip(txns, claims, strict=True) if claim.is_new]
-        if fresh:
-            self._waiting.append(_Waiting(fresh, claims, hashes, locale))
+        if fresh.txns:
+            self._waiting.append(fresh)
             if self._flushing is None:
                 self._flushing = asyncio.get_running_loop().create_task(self._flush())
         return [await claim.answer for claim in claims]
@@ -277,7 +283,7 @@ class RiskRuntime:
             self._flushing = None
 
     async def _score_together(self, requests: list[_Waiting], locale: str) -> None:
-        txns = [txn for request in requests for txn in request.fresh]
+        txns = [txn for request in requests for txn in request.txns]
         try:
             results = await self.scorer.score_batch(txns, locale)
         except Exception as error:
@@ -292,13 +298,12 @@ class RiskRuntime:
                 self._release(request.claims, error)
             raise
         scored_at = self._clock()
-        for result in results:
-            self.recent.settle(result.transaction_id, answer_of(result))
-        hashes = {tid: digest for request in requests for tid, digest in request.hashes.items()}
-        await self.recorder.submit(
-            ScoredTransaction(txn, result, hashes[txn.transaction_id], scored_at)
-            for txn, result in zip(txns, results, strict=True)
-        )
+        claims = [claim for request in requests for claim in request.claims]
+        for claim, result in zip(claims, results, strict=True):
+            self.recent.settle(claim, answer_of(result))
+        hashes = [digest for request in requests for digest in request.hashes]
+        await self.recorder.submit(map(ScoredTransaction, txns, results, hashes,
+                                       itertools.repeat(scored_at)))
 
     def _release(self, claims: list[Claim], error: BaseException) -> None:
         """Fail the claims still unanswered (an answered one keeps its cached answer)."""

@@ -49,8 +49,8 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 # Answer language -> (the engine's language, Content-Language). The engine writes English and
 # Simplified Chinese; Traditional is converted from Simplified here, at the edge.
-_ANSWER_LANGUAGES = {"en": ("en", "en"), "zh_Hans": ("zh", "zh-Hans"),
-                     "zh_Hant": ("zh", "zh-Hant")}
+_ANSWER_LANGUAGES = {"en": ("en", b"en"), "zh_Hans": ("zh", b"zh-Hans"),
+                     "zh_Hant": ("zh", b"zh-Hant")}
 
 
 class InvalidTransaction(ValidationFailed):
@@ -97,8 +97,10 @@ def _parse(request: Request, body: bytes) -> list[Transaction]:
 
 
 def _json(content: Any, locale: str) -> Response:
-    return Response(orjson.dumps(content), media_type="application/json",
-                    headers={"content-language": _ANSWER_LANGUAGES[locale][1]})
+    response = Response(orjson.dumps(content), media_type="application/json")
+    # Appended as bytes: a ``headers=`` mapping is encoded and searched on every answer.
+    response.raw_headers.append((b"content-language", _ANSWER_LANGUAGES[locale][1]))
+    return response
 
 
 async def _score(request: Request) -> tuple[list[Answer], str]:
