@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 
 from paytrust.platform.db import Database
 from paytrust.platform.events import bus
+from paytrust.risk.adapters import recorder as recorder_module
 from paytrust.risk.adapters.idempotency import payload_hash
 from paytrust.risk.adapters.record_writer import ProcessWriter, RecordRows, WriterKind
 from paytrust.risk.adapters.recorder import Recorder, ScoredTransaction, write_batch
@@ -118,6 +119,33 @@ async def test_review_and_block_decisions_raise_alerts_and_events_after_commit(
     created = [e for e in delivered if e.name == "alert.created"]
     assert {e.alert_id for e in created} == {a.id for a in alerts.values()}
     assert len([e for e in delivered if e.name == "transaction.scored"]) == 4
+
+
+async def test_events_are_built_only_when_something_listens(
+    database: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[int] = []
+    build = recorder_module._events
+
+    def counted(*args: Any) -> Any:
+        built.append(1)
+        return build(*args)
+
+    monkeypatch.setattr(recorder_module, "_events", counted)
+
+    async def record_one() -> None:
+        recorder = Recorder(database, batch_size=10, flush_ms=5, writer="thread")
+        recorder.start()
+        await recorder.submit([make_scored(Decision.REVIEW)])
+        await recorder.stop()
+
+    await record_one()
+    assert built == []
+    delivered: list[Any] = []
+    bus.subscribe("alert.created", delivered.append)
+    await record_one()
+    assert built == [1]
+    assert [event.name for event in delivered] == ["alert.created"]
 
 
 async def test_a_transaction_already_recorded_is_not_recorded_again(

@@ -42,6 +42,11 @@ class EventBus:
         """Call ``handler(event)`` for every delivered event called ``name`` (``"*"``: all)."""
         self._handlers[name].append(handler)
 
+    def wants(self, name: str) -> bool:
+        """Whether an event called ``name`` has a handler: a publisher may then skip
+        building events nobody receives."""
+        return bool(self._handlers.get(name) or self._handlers.get("*"))
+
     def unsubscribe_all(self) -> None:
         self._handlers.clear()
 

@@ -229,5 +229,7 @@ class Recorder:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _MAX_RETRY_DELAY_S)
         self.recorded += len(written)
-        if written:  # committed: their events go out, off the event loop as before
+        # Committed: their events go out, off the event loop. Building them costs a few
+        # microseconds a transaction of the GIL the event loop needs: only for a listener.
+        if written and (bus.wants(TransactionScored.name) or bus.wants(AlertCreated.name)):
             await asyncio.to_thread(_deliver, batch, rows, written)
