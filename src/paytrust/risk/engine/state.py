@@ -1,7 +1,9 @@
-"""Entity state: what the engine reads before scoring and the updates it asks to apply.
+"""Entity state as the reference features (``features/compute.py``) see it: what a
+transaction reads before it is scored and the updates it applies. The compiled kernel keeps
+the same state in tables (``features/tables.py``), in memory or as Redis records.
 
-Every update is a *commutative* operation, so concurrent scorers sharing one Redis never
-lose each other's work, and applying a batch of updates in any order gives the same state:
+Every update is a *commutative* operation, so applying a batch of updates in any order
+gives the same state:
 
 * bucket increments — each series value is added to the time bucket of the event at every
   resolution its kind keeps (``KIND_RESOLUTIONS``); a window is the sum of its last buckets;
@@ -47,7 +49,7 @@ SERIES_WIDTH: Final = 6
 # by the finest resolution r that divides it, as the current bucket plus the W/r - 1 before.
 RESOLUTIONS: Final[dict[int, int]] = {10: 6, 300: 12, 3_600: 24, 86_400: 30}
 
-STATE_HORIZON_S: Final = 31 * 86_400  # nothing older matters; Redis keys expire after this
+STATE_HORIZON_S: Final = 31 * 86_400  # nothing older matters; idle entities are forgotten
 SET_CAPACITY: Final[dict[str, int]] = {
     "devices": 32, "payees": 64, "countries": 16, "customers": 64, "senders": 64, "geo": 1,
 }
@@ -61,7 +63,7 @@ KIND_RESOLUTIONS: Final[dict[EntityKind, tuple[int, ...]]] = {
     EntityKind.PAYEE: (3_600, 86_400),
     EntityKind.MERCHANT: (300, 3_600, 86_400),
 }
-# The member sets each kind of entity keeps (the Redis store reads exactly these).
+# The member sets each kind of entity keeps.
 KIND_SETS: Final[dict[EntityKind, tuple[str, ...]]] = {
     EntityKind.CUSTOMER: ("devices", "payees", "countries", "geo"),
     EntityKind.ACCOUNT: ("payees",),
@@ -145,7 +147,7 @@ def _add_member(members: dict[str, float], set_name: str, member: str, at: float
     if at > members.get(member, float("-inf")):
         members[member] = at
     if len(members) > SET_CAPACITY[set_name]:
-        # Ties broken by member name, as Redis orders equal scores.
+        # Ties broken by member name (the kernel breaks them by position).
         del members[min(members, key=lambda m: (members[m], m))]
     horizon = at - STATE_HORIZON_S
     if min(members.values()) < horizon:

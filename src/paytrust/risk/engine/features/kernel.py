@@ -1,10 +1,11 @@
 """The state features of ``compute.py``, compiled: one numba loop over columnar entity tables.
 
-``compute_features`` is the specification — short, readable, and the code the Redis path
-runs on snapshots. This module computes the same numbers for the in-memory store at C
-speed: each kind of entity is a table whose rows ("slots") hold fixed-size arrays, and one
-compiled call scores a whole batch, reading each transaction's features and then applying
-its updates in place, so every transaction sees the ones before it. Differential tests
+``compute_features`` is the specification — short, readable, and what the tests hold this
+module to. This module computes the same numbers at C speed, on tables held in memory or
+loaded from Redis records: each kind of entity is a table whose rows ("slots") hold
+fixed-size arrays, and one compiled call scores a whole batch, reading each transaction's
+features and then applying its updates in place, so every transaction sees the ones before
+it. Differential tests
 (``tests/risk/engine/test_kernel.py``) keep the two equal on random and simulated streams.
 
 Layout of one kind's table (``TableArrays``), ``slot`` being the entity's row:
@@ -17,14 +18,15 @@ Layout of one kind's table (``TableArrays``), ``slot`` being the entity's row:
 * ``scalars[slot]`` the maxima (``-inf`` when absent), the customer's log-amount totals and
   last geo point (``SCALARS``).
 * ``member_hashes`` / ``member_times`` the member sets side by side (``SETS``), each member
-  by the ``hash`` of its string, with ``member_counts`` members in use per set.
+  by a hash of its string (``FeatureTables.hash_member``), with ``member_counts`` members in
+  use per set.
 
 Late transactions (older than a ring's span behind the entity's newest) cannot reopen a
 bucket the ring has reused; the reference keeps such a bucket until its next expiry. Both
 only ever read buckets inside a window, so the two agree on every stream whose transactions
 reach each entity in time order, which is what the tests check. Ties between members
 seen at the very same instant, when a full set evicts one, are broken by position here and
-by name in the reference and Redis.
+by name in the reference.
 
 Constants are literal here, not imported: numba's cache does not notice a change to
 another module. ``tables.py`` checks them against ``state.py`` and ``windows.py`` on import.
