@@ -59,6 +59,7 @@ class RedisStateStore:
         """``client`` must answer bytes (``decode_responses=False``, the default)."""
         self._redis = client
         self._prefix = prefix
+        self._kind_prefixes = {kind: f"{prefix}{kind.value}:".encode() for kind in EntityKind}
         self._scratch: list[FeatureTables] = []  # free scratch tables, one per batch in flight
         self.conflicts = 0  # writes refused because another scorer wrote a record first
 
@@ -75,8 +76,11 @@ class RedisStateStore:
         return self._prefix
 
     def key(self, key: EntityKey) -> str:
-        kind, entity_id = key
-        return f"{self._prefix}{kind.value}:{entity_id}"
+        """The Redis key of an entity's record."""
+        return self._name(key).decode()
+
+    def _name(self, key: EntityKey) -> bytes:
+        return self._kind_prefixes[key[0]] + key[1].encode()
 
     async def score_with(
         self, txns: Sequence[Transaction], config: EngineConfig,
@@ -86,7 +90,7 @@ class RedisStateStore:
         them (which applies the batch's updates to them), then store the records it changed;
         returns what ``score`` returned. If ``score`` raises, Redis is left unchanged."""
         written, read_only = _keys_of(txns)
-        names = {key: self.key(key).encode() for key in (*written, *read_only)}
+        names = {key: self._name(key) for key in (*written, *read_only)}
         tables = self._scratch.pop() if self._scratch else FeatureTables(member_hash)
         connection: Connection = await (  # a connection of its own: WATCH is per connection
             self._redis.connection_pool.get_connection())  # type: ignore[no-untyped-call]
@@ -114,7 +118,7 @@ class RedisStateStore:
         wanted = list(keys)
         tables = FeatureTables(member_hash)
         records = cast("list[bytes | None]", await self._redis.mget(
-            [self.key(key) for key in wanted]) if wanted else [])
+            [self._name(key) for key in wanted]) if wanted else [])
         _load(tables, [], [(key, record) for key, record in zip(wanted, records, strict=True)
                            if record is not None])
         return tables
