@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from paytrust.platform.db import Database
 from paytrust.platform.i18n.chinese import to_traditional
+from paytrust.risk.adapters.state_store import StateStoreUnavailable
 from paytrust.risk.formats.iso8583 import SPEC_1987_ASCII
 from paytrust.risk.models import RiskAlert, RiskDecision, RiskTransaction
 from paytrust.risk.permissions import (
@@ -167,6 +168,33 @@ def test_same_id_with_a_different_payload_is_a_conflict(
     response = _post_json(client, scoring, json_transaction(amount="999.00"))
     assert response.status_code == 409
     assert response.json()["field"] == "transaction_id"
+    assert _recorded(client, database) == 1
+
+
+class _StoreDown:
+    """A shared state store whose server does not answer."""
+
+    async def score_with(self, txns: Any, config: Any, score: Any) -> Any:
+        raise StateStoreUnavailable("connection refused")
+
+    async def close(self) -> None:
+        pass
+
+
+def test_a_state_store_outage_is_503_with_retry_after_and_the_retry_is_scored(
+    client: TestClient, database: Database, scoring: dict[str, str],
+) -> None:
+    scorer = client.app.state.risk.scorer  # type: ignore[attr-defined]
+    working, scorer.store = scorer.store, _StoreDown()
+    response = _post_json(client, scoring, json_transaction())
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["type"] == "/problems/unavailable"
+    assert _recorded(client, database) == 0
+    scorer.store = working
+    retried = _post_json(client, scoring, json_transaction())
+    assert retried.status_code == 200, retried.text
     assert _recorded(client, database) == 1
 
 

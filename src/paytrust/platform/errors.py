@@ -78,6 +78,13 @@ class UnsupportedMediaType(DomainError):
     title = "Unsupported media type"
 
 
+class Unavailable(DomainError):
+    """A service the request needs is down or overloaded; the same request may be retried."""
+
+    code = "unavailable"
+    title = "Temporarily unavailable"
+
+
 STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
@@ -88,7 +95,9 @@ STATUS: dict[type[DomainError], int] = {
     RateLimited: 429,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
+    Unavailable: 503,
 }
+RETRY_AFTER_S = 1  # what a 503 answer asks the client to wait
 
 
 def status_of(error: DomainError) -> int:
@@ -109,7 +118,8 @@ def problem(
         "instance": instance,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = ({"WWW-Authenticate": "Bearer"} if status == 401
+               else {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

@@ -17,7 +17,7 @@ from paytrust.risk.adapters import state_redis
 from paytrust.risk.adapters.scorer import Scorer
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.adapters.state_redis import RedisStateStore
-from paytrust.risk.adapters.state_store import StateStore
+from paytrust.risk.adapters.state_store import StateStore, StateStoreUnavailable
 from paytrust.risk.engine.config import DEFAULT_CONFIG
 from paytrust.risk.engine.engine import Engine
 from paytrust.risk.engine.features import kernel, state_keys
@@ -166,6 +166,15 @@ async def test_a_batch_that_cannot_write_fails_whole(
     assert await shared_store.client.get(customer) == b"another scorer's record"
     others = [shared_store.key(key) for key in state_keys(txn)[1:]]
     assert await shared_store.client.exists(*others) == 0
+
+
+async def test_an_unreachable_redis_is_reported_as_unavailable() -> None:
+    nobody = RedisStateStore.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    try:
+        with pytest.raises(StateStoreUnavailable, match="Redis cannot be reached"):
+            await nobody.score_with([make_txn()], DEFAULT_CONFIG, lambda tables: None)
+    finally:
+        await nobody.close()
 
 
 async def test_updates_commute_so_concurrent_scorers_lose_nothing(

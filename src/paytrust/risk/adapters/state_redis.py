@@ -33,7 +33,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar, cast
 
 from redis.asyncio import Connection, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from paytrust.risk.adapters.state_store import StateStoreUnavailable
 from paytrust.risk.engine.config import EngineConfig
 from paytrust.risk.engine.features import kernel, state_keys
 from paytrust.risk.engine.features.tables import FeatureTables, member_hash
@@ -50,7 +53,7 @@ _TTL = str(STATE_HORIZON_S).encode()
 _EXPIRE = b"for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ARGV[1]) end return 0"
 
 
-class StateConflict(RuntimeError):
+class StateConflict(StateStoreUnavailable):
     """Records that other scorers kept changing faster than this batch could write them."""
 
 
@@ -88,10 +91,22 @@ class RedisStateStore:
     ) -> _T:
         """Load the state of every entity ``txns`` read into scratch tables, ``score`` on
         them (which applies the batch's updates to them), then store the records it changed;
-        returns what ``score`` returned. If ``score`` raises, Redis is left unchanged."""
+        returns what ``score`` returned. If ``score`` raises, Redis is left unchanged; if
+        Redis fails, ``StateStoreUnavailable`` says so."""
+        tables = self._scratch.pop() if self._scratch else FeatureTables(member_hash)
+        try:
+            return await self._score_with(txns, config, score, tables)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise StateStoreUnavailable(f"Redis cannot be reached: {error}") from error
+        finally:
+            self._scratch.append(tables)
+
+    async def _score_with(
+        self, txns: Sequence[Transaction], config: EngineConfig,
+        score: Callable[[FeatureTables], _T], tables: FeatureTables,
+    ) -> _T:
         written, read_only = _keys_of(txns)
         names = {key: self._name(key) for key in (*written, *read_only)}
-        tables = self._scratch.pop() if self._scratch else FeatureTables(member_hash)
         connection: Connection = await (  # a connection of its own: WATCH is per connection
             self._redis.connection_pool.get_connection())  # type: ignore[no-untyped-call]
         try:
@@ -110,7 +125,6 @@ class RedisStateStore:
             await connection.disconnect()  # it may hold a WATCH or unread replies
             raise
         finally:
-            self._scratch.append(tables)
             await self._redis.connection_pool.release(connection)
 
     async def tables(self, keys: Iterable[EntityKey]) -> FeatureTables:

@@ -21,13 +21,19 @@ from paytrust.risk.engine.transaction import Transaction
 _T = TypeVar("_T")
 
 
+class StateStoreUnavailable(RuntimeError):
+    """The shared store could not be read or written now (down, unreachable, or its records
+    kept changing under the batch); nothing of the batch was stored, so it may be retried."""
+
+
 class SharedStateStore(Protocol):
     async def score_with(
         self, txns: Sequence[Transaction], config: EngineConfig,
         score: Callable[[FeatureTables], _T],
     ) -> _T:
         """Run ``score`` on tables holding the state ``txns`` read, then store the
-        transactions' updates (``config`` as the engine's); returns what ``score`` returned."""
+        transactions' updates (``config`` as the engine's); returns what ``score`` returned.
+        Raises ``StateStoreUnavailable`` when the store cannot serve the batch."""
         ...
 
     async def close(self) -> None: ...

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 
 from paytrust.platform.errors import (
     PayloadTooLarge,
+    Unavailable,
     UnsupportedMediaType,
     ValidationFailed,
     problem_schema,
@@ -27,6 +28,7 @@ from paytrust.platform.identity.deps import DirectRoute, require
 from paytrust.platform.identity.principal import Principal
 from paytrust.risk.adapters.idempotency import Answer
 from paytrust.risk.adapters.runtime import RiskRuntime, card_token_key
+from paytrust.risk.adapters.state_store import StateStoreUnavailable
 from paytrust.risk.api._body import read_body
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.formats import FormatError, parse_payload
@@ -46,6 +48,8 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     409: problem_schema("The transaction id was already scored with a different payload"),
     413: problem_schema("Body larger than the format accepts"),
     415: problem_schema("Content-Type is not a supported transaction format"),
+    503: problem_schema("The shared entity state store (Redis) is unavailable; retry after "
+                        "`Retry-After` seconds with the same transaction ids"),
 }
 # Answer language -> (the engine's language, Content-Language). The engine writes English and
 # Simplified Chinese; Traditional is converted from Simplified here, at the edge.
@@ -109,7 +113,10 @@ async def _score(request: Request) -> tuple[list[Answer], str]:
         raise InvalidTransaction(f"at most {MAX_BATCH} transactions per request",
                                  field="transactions")
     locale = reason_locale(request.headers.get("accept-language"))
-    answers = await _runtime(request).score(txns, _ANSWER_LANGUAGES[locale][0])
+    try:
+        answers = await _runtime(request).score(txns, _ANSWER_LANGUAGES[locale][0])
+    except StateStoreUnavailable as error:  # nothing was scored or recorded: retry later
+        raise Unavailable(f"entity state store unavailable; retry: {error}") from error
     return _in_language(answers, locale), locale
 
 
