@@ -78,8 +78,9 @@ def varied_stream(seed: int, count: int) -> list[Transaction]:
 
 
 def assert_kernel_matches_reference(txns: list[Transaction], batch: int,
-                                    config: EngineConfig = DEFAULT_CONFIG) -> None:
-    tables = FeatureTables()
+                                    config: EngineConfig = DEFAULT_CONFIG,
+                                    tables: FeatureTables | None = None) -> None:
+    tables = tables or FeatureTables()
     states: dict[EntityKey, EntityState] = {}
     for start in range(0, len(txns), batch):
         chunk = txns[start:start + batch]
@@ -157,6 +158,15 @@ def test_tables_grow_and_keep_every_entity() -> None:
     assert tables.customer.capacity >= 700
     assert len(tables.customer) == 700
     assert_kernel_matches_reference(txns + txns[:50], 100)
+
+
+def test_new_entities_start_empty_whatever_the_memory_held() -> None:
+    """Tables are allocated uninitialised; a slot is emptied when handed out."""
+    tables = FeatureTables()
+    for table in tables.tables:
+        for array in table.arrays:
+            array[...] = 7  # as if the memory still held someone's state
+    assert_kernel_matches_reference(random_stream(3, 600, customers=300), 13, tables=tables)
 
 
 def test_idle_entities_are_evicted_and_their_slots_come_back_empty() -> None:

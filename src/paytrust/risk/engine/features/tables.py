@@ -103,14 +103,25 @@ class KindTable:
         self.slots: dict[str, int] = {}
         self._free: list[int] = []  # emptied when freed
         self._used = 0  # slots ever handed out; those past it are not initialised
-        self.arrays: kernel.TableArrays = self._allocate(capacity)
+        self._fresh: list[int] = []  # handed out, to be emptied before the rows are read
+        self._arrays: kernel.TableArrays = self._allocate(capacity)
 
     def __len__(self) -> int:
         return len(self.slots)
 
     @property
+    def arrays(self) -> kernel.TableArrays:
+        """The rows, every slot handed out emptied: new slots are emptied together, on the
+        first read after them (a batch's new entities cost one assignment per array, not
+        one each)."""
+        if self._fresh:
+            self._clear(np.array(self._fresh, dtype=np.intp))
+            self._fresh.clear()
+        return self._arrays
+
+    @property
     def capacity(self) -> int:
-        return len(self.arrays[0])
+        return len(self._arrays[0])
 
     def memory_per_entity(self) -> int:
         return sum(array[0].nbytes for array in self.arrays)
@@ -152,6 +163,7 @@ class KindTable:
             self._grow()
         self.slots = dict(zip(entity_ids, range(count), strict=True))
         self._free = []
+        self._fresh = []
         self._used = count
         if not count:
             return
@@ -182,7 +194,7 @@ class KindTable:
             self._grow()
         slot = self._used
         self._used += 1
-        self._clear(slot)
+        self._fresh.append(slot)
         return slot
 
     def _never_seen(self) -> kernel.TableArrays:
@@ -204,14 +216,14 @@ class KindTable:
                 np.empty((capacity, self._set_count), dtype=np.int64))
 
     def _grow(self) -> None:
-        old, used = self.arrays, self._used
+        old, used = self._arrays, self._used
         new = self._allocate(2 * len(old[0]))
         for before, after in zip(old, new, strict=True):
             after[:used] = before[:used]
-        self.arrays = new
+        self._arrays = new
 
-    def _clear(self, slots: int | kernel.IntArray) -> None:
-        for array, empty in zip(self.arrays, self._empty_row, strict=True):
+    def _clear(self, slots: kernel.IntArray) -> None:
+        for array, empty in zip(self._arrays, self._empty_row, strict=True):
             array[slots] = empty[0]
 
 
