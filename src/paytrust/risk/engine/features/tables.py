@@ -114,9 +114,10 @@ class KindTable:
         """The rows, every slot handed out emptied: new slots are emptied together, on the
         first read after them (a batch's new entities cost one assignment per array, not
         one each)."""
-        if self._fresh:
-            self._clear(np.array(self._fresh, dtype=np.intp))
-            self._fresh.clear()
+        fresh = self._fresh
+        if fresh:  # one slot by its index: cheaper than an index array
+            self._clear(fresh[0] if len(fresh) == 1 else np.array(fresh, dtype=np.intp))
+            fresh.clear()
         return self._arrays
 
     @property
@@ -222,7 +223,7 @@ class KindTable:
             after[:used] = before[:used]
         self._arrays = new
 
-    def _clear(self, slots: kernel.IntArray) -> None:
+    def _clear(self, slots: int | kernel.IntArray) -> None:
         for array, empty in zip(self._arrays, self._empty_row, strict=True):
             array[slots] = empty[0]
 
