@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from paytrust.config import RiskSettings
 from paytrust.platform.db import Database, utcnow
@@ -14,11 +16,15 @@ from paytrust.platform.events import bus
 from paytrust.risk import service as risk_service
 from paytrust.risk.adapters.runtime import RiskRuntime
 from paytrust.risk.adapters.state_memory import MemoryStateStore
+from paytrust.risk.adapters.state_redis import RedisStateStore
 from paytrust.risk.engine.engine import ScoreResult
+from paytrust.risk.engine.features import kernel
 from paytrust.risk.engine.lists import ListAction, ListKind
+from paytrust.risk.engine.state import EntityKind
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.schemas import ListEntryCreate
 
+from .adapters.conftest import REDIS_URL
 from .engine.factories import make_txn
 
 pytestmark = pytest.mark.anyio
@@ -192,3 +198,41 @@ async def test_a_cancelled_batch_leaves_no_request_waiting(runtime: RiskRuntime)
     answers = await asyncio.wait_for(asyncio.gather(english, chinese, return_exceptions=True),
                                      HANG_GUARD_S)
     assert all(isinstance(answer, asyncio.CancelledError) for answer in answers)
+
+
+@pytest.mark.integration
+async def test_two_runtimes_sharing_redis_build_one_history(database: Database) -> None:
+    """Two scoring processes behind a load balancer, one customer paying through both: the
+    shared state holds every payment, whichever process scored it, and each is recorded once."""
+    prefix = f"paytrust-test:{uuid.uuid4().hex}:"
+    stores = [RedisStateStore.from_url(REDIS_URL, prefix=prefix) for _ in range(2)]
+    try:
+        await stores[0].client.ping()
+    except (RedisConnectionError, OSError) as error:
+        for store in stores:
+            await store.close()
+        pytest.skip(f"Redis does not answer on {REDIS_URL}: {error}")
+    runtimes = [RiskRuntime(database, RiskSettings(recorder_writer="thread"), store)
+                for store in stores]
+    inspector = RedisStateStore.from_url(REDIS_URL, prefix=prefix)
+    try:
+        for runtime in runtimes:
+            await runtime.start()
+        txns = [make_txn(at=i, amount_minor=1_000 + i, device_id=f"d{i % 3}") for i in range(8)]
+        await asyncio.gather(*(runtimes[position % 2].score([txn])
+                               for position, txn in enumerate(txns)))
+        for runtime in runtimes:
+            await runtime.recorder.drain()
+        assert sum(runtime.recorder.recorded for runtime in runtimes) == len(txns)
+        tables = await inspector.tables([(EntityKind.CUSTOMER, "c1"), (EntityKind.DEVICE, "d0")])
+        customer = tables.customer
+        history = customer.arrays[1][customer.slots["c1"], kernel.SCALARS.index("n")]
+        assert history == len(txns)
+        assert tables.device.find("d0") >= 0
+    finally:
+        for runtime in runtimes:
+            await runtime.stop()
+        keys = [key async for key in inspector.client.scan_iter(f"{prefix}*")]
+        if keys:
+            await inspector.client.delete(*keys)
+        await inspector.close()
