@@ -151,15 +151,15 @@ class RedisStateStore:
         records = cast("list[bytes | None]", await connection.read_response())
         present = [(key, record) for key, record in
                    zip(read_only, records[len(written):], strict=True) if record is not None]
-        _load(tables, list(zip(written, records, strict=False)), present)
+        _load(tables, list(zip(written, records[:len(written)], strict=True)), present)
 
     @staticmethod
     async def _store_if_unchanged(connection: Connection, tables: FeatureTables,
                                   written: list[EntityKey], names: dict[EntityKey, bytes]
                                   ) -> bool:
         """Write the rows of ``written`` in one MULTI/EXEC, which Redis refuses (answering
-        nil) if a watched record changed since it was read. Each reply costs ~10 us to
-        read, so the transaction holds three commands, not one per record."""
+        nil) if a watched record changed since it was read. Each reply costs microseconds
+        to read, so the transaction holds three commands, not one per record."""
         by_kind: list[list[EntityKey]] = [[] for _ in tables.tables]
         for key in written:
             by_kind[_KIND_INDEX[key[0]]].append(key)

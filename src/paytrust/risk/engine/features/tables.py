@@ -157,8 +157,7 @@ class KindTable:
 
     def load(self, entity_ids: Sequence[str], records: Sequence[bytes | None]) -> None:
         """Make these entities the table's only rows, each from its record (``None`` for
-        one never seen). Rows of entities added later are not cleared: load every entity a
-        batch may touch."""
+        one never seen); slots handed out later start empty, as always."""
         count = len(entity_ids)
         while self.capacity < count:
             self._grow()
