@@ -3,9 +3,10 @@
 ``MemoryStateStore`` keeps the state of one process in the compiled features' tables, which
 the engine updates in place. A ``SharedStateStore`` (Redis) is shared by any number of
 scoring processes: for each batch it loads the state the batch reads into scratch tables,
-lets the engine score on them, and applies the batch's updates. Updates are commutative
-(see ``risk.engine.state``), so scorers sharing a store may interleave freely without
-losing increments; inside a batch, the engine makes later transactions see earlier ones.
+lets the engine score on them, and stores what changed only if no other scorer wrote the
+same entities meanwhile; otherwise it applies the batch's updates again to the state as it
+now is. So scorers sharing a store lose no increments and take no locks; inside a batch,
+the engine makes later transactions see earlier ones.
 """
 
 from __future__ import annotations
