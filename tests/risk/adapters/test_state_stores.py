@@ -21,7 +21,12 @@ from paytrust.risk.adapters.state_store import StateStore, StateStoreUnavailable
 from paytrust.risk.engine.config import DEFAULT_CONFIG
 from paytrust.risk.engine.engine import Engine
 from paytrust.risk.engine.features import kernel, state_keys
-from paytrust.risk.engine.features.tables import FeatureTables, KindTable, member_hash
+from paytrust.risk.engine.features.tables import (
+    FeatureTables,
+    KindTable,
+    member_hash,
+    record_layout,
+)
 from paytrust.risk.engine.lists import ListSnapshot
 from paytrust.risk.engine.state import SET_CAPACITY, STATE_HORIZON_S, EntityKey, EntityKind
 from paytrust.risk.engine.transaction import Transaction
@@ -228,6 +233,12 @@ async def test_members_older_than_the_horizon_are_forgotten(
     tables = await shared_store.tables([(EntityKind.IP, "10.1.1.1")])
     customers = _row(tables.ip, tables.ip.slots["10.1.1.1"])[2][0]
     assert customers == {member_hash("new"): txns[1].occurred_at.timestamp()}
+
+
+def test_records_are_keyed_by_their_layout() -> None:
+    store = RedisStateStore.from_url(REDIS_URL, prefix="p:")
+    assert store.key((EntityKind.CUSTOMER, "c1")) == f"p:{record_layout()}:customer:c1"
+    assert record_layout() == record_layout()
 
 
 def test_member_hashes_are_stable_and_exact_in_a_double() -> None:

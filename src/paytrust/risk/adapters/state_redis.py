@@ -1,8 +1,10 @@
 """Entity state in Redis, shared by any number of scoring processes.
 
-Each entity is one string key, ``<prefix><kind>:<id>``, holding its *record*: its row of the
-compiled features' table as doubles (``KindTable.record``: ring buckets, scalars, member
-hashes and times, member counts). A batch costs two round trips, each one pipelined write
+Each entity is one string key, ``<prefix><layout>:<kind>:<id>``, holding its *record*: its
+row of the compiled features' table as doubles (``KindTable.record``: ring buckets, scalars,
+member hashes and times, member counts). ``<layout>`` names the records' layout
+(``record_layout``): a kernel with another layout reads and writes other keys, and the old
+records expire. A batch costs two round trips, each one pipelined write
 of commands on a connection of its own:
 
 1. ``WATCH`` the records the batch writes, ``MGET`` every record it reads; they are loaded
@@ -19,7 +21,7 @@ So every update is applied exactly once to the state it lands on, and scorers sh
 Redis lose nothing to each other without holding locks; what a transaction *saw* may
 predate a concurrent transaction of another scorer, as with any two simultaneous payments.
 A batch that cannot write in ``MAX_ATTEMPTS`` rounds fails whole (``StateConflict``).
-Records are whole rows (2-6 KB): Redis moves them at memory speed, while a Lua script that
+Records are whole rows (1.3-6 KB): Redis moves them at memory speed, while a Lua script that
 merged updates into them cost ~60 us of Redis CPU per transaction, and passing them as
 script arguments ~1 us per KB.
 
@@ -39,7 +41,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from paytrust.risk.adapters.state_store import StateStoreUnavailable
 from paytrust.risk.engine.config import EngineConfig
 from paytrust.risk.engine.features import kernel, state_keys
-from paytrust.risk.engine.features.tables import FeatureTables, member_hash
+from paytrust.risk.engine.features.tables import FeatureTables, member_hash, record_layout
 from paytrust.risk.engine.state import STATE_HORIZON_S, EntityKey, EntityKind
 from paytrust.risk.engine.transaction import Transaction
 
@@ -62,7 +64,9 @@ class RedisStateStore:
         """``client`` must answer bytes (``decode_responses=False``, the default)."""
         self._redis = client
         self._prefix = prefix
-        self._kind_prefixes = {kind: f"{prefix}{kind.value}:".encode() for kind in EntityKind}
+        layout = record_layout()
+        self._kind_prefixes = {kind: f"{prefix}{layout}:{kind.value}:".encode()
+                               for kind in EntityKind}
         self._scratch: list[FeatureTables] = []  # free scratch tables, one per batch in flight
         self.conflicts = 0  # writes refused because another scorer wrote a record first
 

@@ -11,10 +11,11 @@ it. Differential tests
 Layout of one kind's table (``TableArrays``), ``slot`` being the entity's row:
 
 * ``buckets[slot, b, 0]`` the index of ring bucket ``b`` (``-inf`` when empty) and
-  ``buckets[slot, b, 1:]`` its series (``SERIES``). Each resolution the kind keeps is a ring
-  of ``kept`` buckets, bucket index ``i`` at position ``i % kept``: writing a newer index
-  into a position replaces the older bucket there, which is exactly the bucket the reference
-  expires. A window reads the buckets whose index falls inside it, oldest first.
+  ``buckets[slot, b, 1:]`` its series: those of ``SERIES`` the kind's features read
+  (``KIND_SERIES``). Each resolution the kind keeps is a ring of ``kept`` buckets, bucket
+  index ``i`` at position ``i % kept``: writing a newer index into a position replaces the
+  older bucket there, which is exactly the bucket the reference expires. A window reads the
+  buckets whose index falls inside it, oldest first.
 * ``scalars[slot]`` the maxima (``-inf`` when absent), the customer's log-amount totals and
   last geo point (``SCALARS``).
 * ``member_hashes`` / ``member_times`` the member sets side by side (``SETS``), each member
@@ -65,10 +66,20 @@ def _inlined(function: _Function) -> _Function:
 SERIES: Final = ("count", "amount", "small_count", "near_threshold_count", "refund_count",
                  "refund_amount")
 _COUNT, _AMOUNT, _SMALL, _NEAR, _REFUND_COUNT, _REFUND_AMOUNT = 1, 2, 3, 4, 5, 6
-BUCKET_WIDTH: Final = 1 + len(SERIES)
 
 # --- kinds, in the order of ``KINDS``; per kind: rings (resolution, kept), sets (name, capacity)
 KINDS: Final = ("customer", "account", "device", "ip", "payee", "merchant")
+# The series a kind's buckets keep, in their columns after the index: only those its features
+# read (an IP's windows only count), so its rows hold no series nothing reads.
+KIND_SERIES: Final = (
+    (_COUNT, _AMOUNT, _SMALL, _NEAR, _REFUND_COUNT, _REFUND_AMOUNT),
+    (_COUNT, _AMOUNT),
+    (_COUNT, _SMALL),
+    (_COUNT,),
+    (_COUNT, _AMOUNT),
+    (_COUNT, _AMOUNT, _SMALL, _REFUND_COUNT),
+)
+_C_SERIES, _A_SERIES, _D_SERIES, _I_SERIES, _P_SERIES, _M_SERIES = KIND_SERIES
 RINGS: Final = (
     ((10, 6), (300, 12), (3_600, 24), (86_400, 30)),
     ((300, 12), (3_600, 24), (86_400, 30)),
@@ -163,10 +174,11 @@ FEATURES: Final = (
 
 # --- rings ---------------------------------------------------------------------------------
 @_inlined
-def _window(buckets: FloatArray, slot: int, window: tuple[int, int, float, int], at: float,
-            into: FloatArray) -> None:
-    """Sum each series over ``window`` ending at the bucket of ``at`` into ``into[1:]``,
-    oldest bucket first (the reference's order, so the sums are bit-for-bit equal)."""
+def _window(buckets: FloatArray, slot: int, window: tuple[int, int, float, int],
+            kind_series: tuple[int, ...], at: float, into: FloatArray) -> None:
+    """Sum each series the kind keeps over ``window`` ending at the bucket of ``at`` into
+    ``into`` (by series; the others are 0), oldest bucket first (the reference's order, so
+    the sums are bit-for-bit equal)."""
     offset, kept, resolution, count = window
     current = at // resolution
     oldest = current - count
@@ -175,31 +187,31 @@ def _window(buckets: FloatArray, slot: int, window: tuple[int, int, float, int],
     for step in range(kept):
         position = offset + (start + step) % kept
         if buckets[slot, position, 0] > oldest:
-            for column in range(1, BUCKET_WIDTH):
-                into[column] += buckets[slot, position, column]
+            for column in range(len(kind_series)):
+                into[kind_series[column]] += buckets[slot, position, 1 + column]
 
 
 @_inlined
 def _ring_add(buckets: FloatArray, slot: int, offset: int, kept: int, resolution: float,
-              at: float, series: FloatArray) -> None:
+              kind_series: tuple[int, ...], at: float, series: FloatArray) -> None:
     index = at // resolution
     position = offset + int(index) % kept
     held = buckets[slot, position, 0]
     if held == index:
-        for column in range(1, BUCKET_WIDTH):
-            buckets[slot, position, column] += series[column]
+        for column in range(len(kind_series)):
+            buckets[slot, position, 1 + column] += series[kind_series[column]]
     elif held < index:
         buckets[slot, position, 0] = index
-        for column in range(1, BUCKET_WIDTH):
-            buckets[slot, position, column] = series[column]
+        for column in range(len(kind_series)):
+            buckets[slot, position, 1 + column] = series[kind_series[column]]
 
 
 @_compiled
-def _add_to_rings(buckets: FloatArray, slot: int, rings: tuple[tuple[int, int], ...], at: float,
-                  series: FloatArray) -> None:
+def _add_to_rings(buckets: FloatArray, slot: int, rings: tuple[tuple[int, int], ...],
+                  kind_series: tuple[int, ...], at: float, series: FloatArray) -> None:
     offset = 0
     for resolution, kept in rings:
-        _ring_add(buckets, slot, offset, kept, float(resolution), at, series)
+        _ring_add(buckets, slot, offset, kept, float(resolution), kind_series, at, series)
         offset += kept
 
 
@@ -320,16 +332,16 @@ def _customer(out: FloatArray, table: TableArrays, slot: int, values: FloatArray
               refs: IntArray, at: float, log_amount: float, params: FloatArray,
               w: FloatArray) -> None:
     buckets, scalars, hashes, times, counts = table
-    _window(buckets, slot, C_1M, at, w)
+    _window(buckets, slot, C_1M, _C_SERIES, at, w)
     out[0] = w[_COUNT]
-    _window(buckets, slot, C_1H, at, w)
+    _window(buckets, slot, C_1H, _C_SERIES, at, w)
     out[1], out[5], out[9], out[72] = w[_COUNT], w[_AMOUNT] / _FEN, w[_SMALL], w[_REFUND_COUNT]
-    _window(buckets, slot, C_24H, at, w)
+    _window(buckets, slot, C_24H, _C_SERIES, at, w)
     out[2], out[6], out[10], out[11] = w[_COUNT], w[_AMOUNT] / _FEN, w[_SMALL], w[_NEAR]
     out[70], out[71] = w[_REFUND_COUNT], w[_REFUND_AMOUNT] / _FEN
-    _window(buckets, slot, C_7D, at, w)
+    _window(buckets, slot, C_7D, _C_SERIES, at, w)
     out[3], out[7], out[12] = w[_COUNT], w[_AMOUNT] / _FEN, w[_NEAR]
-    _window(buckets, slot, C_30D, at, w)
+    _window(buckets, slot, C_30D, _C_SERIES, at, w)
     out[4], out[8], out[13] = w[_COUNT], w[_AMOUNT] / _FEN, _refund_ratio(w)
     n = scalars[slot, _N]
     if n < params[3]:
@@ -368,7 +380,7 @@ def _customer(out: FloatArray, table: TableArrays, slot: int, values: FloatArray
 def _update_customer(table: TableArrays, slot: int, values: FloatArray, refs: IntArray,
                      at: float, log_amount: float, series: FloatArray) -> None:
     buckets, scalars, hashes, times, counts = table
-    _add_to_rings(buckets, slot, RINGS[0], at, series)
+    _add_to_rings(buckets, slot, RINGS[0], _C_SERIES, at, series)
     _seen(scalars, slot, at)
     for column, changed_at in ((_CREDENTIAL, values[_V_CREDENTIAL]), (_SIM, values[_V_SIM])):
         if not isnan(changed_at) and changed_at > scalars[slot, column]:
@@ -393,11 +405,11 @@ def _update_customer(table: TableArrays, slot: int, values: FloatArray, refs: In
 def _account(out: FloatArray, table: TableArrays, slot: int, inbound: TableArrays,
              inbound_slot: int, at: float, amount: float, w: FloatArray) -> None:
     buckets, scalars, _, times, counts = table
-    _window(buckets, slot, A_1H, at, w)
+    _window(buckets, slot, A_1H, _A_SERIES, at, w)
     out[29] = w[_COUNT]
-    _window(buckets, slot, A_24H, at, w)
+    _window(buckets, slot, A_24H, _A_SERIES, at, w)
     out[30], out[31] = w[_COUNT], w[_AMOUNT] / _FEN
-    _window(buckets, slot, A_7D, at, w)
+    _window(buckets, slot, A_7D, _A_SERIES, at, w)
     out[32] = w[_AMOUNT] / _FEN
     out[33] = _days_since(scalars, slot, at)
     out[34] = _distinct_since(times, counts, slot, A_PAYEES, at - _HOUR)
@@ -407,7 +419,7 @@ def _account(out: FloatArray, table: TableArrays, slot: int, inbound: TableArray
     out[40] = nan
     if inbound_slot >= 0:
         in_buckets, in_scalars, _, in_times, in_counts = inbound
-        _window(in_buckets, inbound_slot, P_24H, at, w)
+        _window(in_buckets, inbound_slot, P_24H, _P_SERIES, at, w)
         out[37], out[38] = w[_COUNT], w[_AMOUNT] / _FEN
         out[39] = _distinct_since(in_times, in_counts, inbound_slot, P_SENDERS, at - _DAY)
         last_inbound = in_scalars[inbound_slot, _LAST]
@@ -423,9 +435,9 @@ def _device(out: FloatArray, table: TableArrays, slot: int, at: float, w: FloatA
         return
     buckets, scalars, _, times, counts = table
     out[42] = _flag(scalars[slot, _LAST] == -inf)
-    _window(buckets, slot, D_1H, at, w)
+    _window(buckets, slot, D_1H, _D_SERIES, at, w)
     out[43], out[45] = w[_COUNT], w[_SMALL]
-    _window(buckets, slot, D_24H, at, w)
+    _window(buckets, slot, D_24H, _D_SERIES, at, w)
     out[44] = w[_COUNT]
     out[46] = _distinct_since(times, counts, slot, D_CUSTOMERS, at - _DAY)
     out[47] = _distinct_since(times, counts, slot, D_CUSTOMERS, at - 7 * _DAY)
@@ -437,9 +449,9 @@ def _ip(out: FloatArray, table: TableArrays, slot: int, at: float, w: FloatArray
         out[48:52] = 0.0
         return
     buckets, _, _, times, counts = table
-    _window(buckets, slot, I_1M, at, w)
+    _window(buckets, slot, I_1M, _I_SERIES, at, w)
     out[48] = w[_COUNT]
-    _window(buckets, slot, I_1H, at, w)
+    _window(buckets, slot, I_1H, _I_SERIES, at, w)
     out[49] = w[_COUNT]
     out[50] = _distinct_since(times, counts, slot, I_CUSTOMERS, at - _HOUR)
     out[51] = _distinct_since(times, counts, slot, I_CUSTOMERS, at - _DAY)
@@ -454,9 +466,9 @@ def _payee(out: FloatArray, table: TableArrays, slot: int, at: float, w: FloatAr
     buckets, scalars, _, times, counts = table
     out[52] = _flag(scalars[slot, _LAST] == -inf)
     out[53] = _days_since_first(scalars, slot, at)
-    _window(buckets, slot, P_24H, at, w)
+    _window(buckets, slot, P_24H, _P_SERIES, at, w)
     out[54], out[56] = w[_COUNT], w[_AMOUNT] / _FEN
-    _window(buckets, slot, P_7D, at, w)
+    _window(buckets, slot, P_7D, _P_SERIES, at, w)
     out[55], out[57] = w[_COUNT], w[_AMOUNT] / _FEN
     out[58] = _distinct_since(times, counts, slot, P_SENDERS, at - _DAY)
     out[59] = _distinct_since(times, counts, slot, P_SENDERS, at - 7 * _DAY)
@@ -469,11 +481,11 @@ def _merchant(out: FloatArray, table: TableArrays, slot: int, refs: IntArray, at
         out[60:70] = 0.0
         return
     buckets, _, hashes, times, counts = table
-    _window(buckets, slot, M_1H, at, w)
+    _window(buckets, slot, M_1H, _M_SERIES, at, w)
     out[60], out[63] = w[_COUNT], w[_SMALL]
-    _window(buckets, slot, M_30D, at, w)
+    _window(buckets, slot, M_30D, _M_SERIES, at, w)
     out[64] = _refund_ratio(w)
-    _window(buckets, slot, M_24H, at, w)
+    _window(buckets, slot, M_24H, _M_SERIES, at, w)
     out[61], out[62] = w[_COUNT], w[_AMOUNT] / _FEN
     day_ago = at - _DAY
     out[65] = _distinct_since(times, counts, slot, M_CUSTOMERS, day_ago)
@@ -493,9 +505,9 @@ def _merchant(out: FloatArray, table: TableArrays, slot: int, refs: IntArray, at
 
 @_compiled
 def _update_other(table: TableArrays, slot: int, at: float, series: FloatArray,
-                  rings: tuple[tuple[int, int], ...]) -> None:
+                  rings: tuple[tuple[int, int], ...], kind_series: tuple[int, ...]) -> None:
     buckets, scalars, _, _, _ = table
-    _add_to_rings(buckets, slot, rings, at, series)
+    _add_to_rings(buckets, slot, rings, kind_series, at, series)
     _seen(scalars, slot, at)
 
 
@@ -505,8 +517,8 @@ def score_rows(values: FloatArray, refs: IntArray, params: FloatArray,
                ip: TableArrays, payee: TableArrays, merchant: TableArrays,
                out: FloatArray) -> None:
     """For each row in order: its state features into ``out[row]``, then its updates."""
-    w = np.zeros(BUCKET_WIDTH)
-    series = np.zeros(BUCKET_WIDTH)
+    w = np.zeros(1 + len(SERIES))
+    series = np.zeros(1 + len(SERIES))
     for row in range(values.shape[0]):
         v, r, o = values[row], refs[row], out[row]
         at, amount_fen = v[_V_AT], v[_V_AMOUNT]
@@ -529,26 +541,26 @@ def score_rows(values: FloatArray, refs: IntArray, params: FloatArray,
         _merchant(o, merchant, r[_R_MERCHANT], r, at, w)
 
         _update_customer(customer, c, v, r, at, log_amount, series)
-        _update_other(account, a, at, series, RINGS[1])
+        _update_other(account, a, at, series, RINGS[1], _A_SERIES)
         if r[_R_HAS_COUNTERPARTY] == 1:
             _add_member(account[2], account[3], account[4], a, A_PAYEES,
                         r[_R_COUNTERPARTY_H], at)
         slot = r[_R_DEVICE]
         if slot >= 0:
-            _update_other(device, slot, at, series, RINGS[2])
+            _update_other(device, slot, at, series, RINGS[2], _D_SERIES)
             _add_member(device[2], device[3], device[4], slot, D_CUSTOMERS,
                         r[_R_CUSTOMER_H], at)
         slot = r[_R_IP]
         if slot >= 0:
-            _update_other(ip, slot, at, series, RINGS[3])
+            _update_other(ip, slot, at, series, RINGS[3], _I_SERIES)
             _add_member(ip[2], ip[3], ip[4], slot, I_CUSTOMERS, r[_R_CUSTOMER_H], at)
         slot = r[_R_PAYEE]
         if slot >= 0:
-            _update_other(payee, slot, at, series, RINGS[4])
+            _update_other(payee, slot, at, series, RINGS[4], _P_SERIES)
             _add_member(payee[2], payee[3], payee[4], slot, P_SENDERS, r[_R_ACCOUNT_H], at)
         slot = r[_R_MERCHANT]
         if slot >= 0:
-            _update_other(merchant, slot, at, series, RINGS[5])
+            _update_other(merchant, slot, at, series, RINGS[5], _M_SERIES)
             _add_member(merchant[2], merchant[3], merchant[4], slot, M_CUSTOMERS,
                         r[_R_CUSTOMER_H], at)
             if r[_R_DEVICE] >= 0:

@@ -3,7 +3,7 @@
 An entity's row ("slot") is found through a dict from its id; rows of entities idle past the
 state horizon are freed by ``evict_idle`` and reused. Tables double when full. Memory is a
 fixed amount per entity, set by the rings and sets of its kind (``memory_per_entity``):
-about 6 KB for a customer, 1-5 KB for the other kinds.
+about 6 KB for a customer, 1.3-4.2 KB for the other kinds.
 
 ``FeatureTables.compute`` is the hot path: it resolves each transaction's entities to
 slots, packs the numbers the kernel needs, and lets one compiled call compute every
@@ -90,12 +90,13 @@ class KindTable:
     def __init__(self, kind: int, capacity: int = _INITIAL_CAPACITY) -> None:
         self.kind = kind  # its index in ``kernel.KINDS``
         self._bucket_count = sum(kept for _, kept in kernel.RINGS[kind])
+        self._bucket_width = 1 + len(kernel.KIND_SERIES[kind])  # the index, then the series
         self._member_columns = sum(capacity for _, capacity in kernel.SETS[kind])
         self._set_count = len(kernel.SETS[kind])
         self._defaults = np.array(kernel.SCALAR_DEFAULTS[:kernel.KIND_SCALARS[kind]])
         # Where each array of a row starts in its record, in doubles; the last is the size.
         self._record_bounds = np.cumsum([
-            0, self._bucket_count * kernel.BUCKET_WIDTH, len(self._defaults),
+            0, self._bucket_count * self._bucket_width, len(self._defaults),
             self._member_columns, self._member_columns, self._set_count]).tolist()
         self._empty_row = self._never_seen()
         self._empty_record = np.concatenate(
@@ -199,7 +200,7 @@ class KindTable:
 
     def _never_seen(self) -> kernel.TableArrays:
         """One row holding the state of an entity never seen."""
-        buckets = np.zeros((1, self._bucket_count, kernel.BUCKET_WIDTH))
+        buckets = np.zeros((1, self._bucket_count, self._bucket_width))
         buckets[:, :, 0] = -inf  # no bucket holds an index yet
         return (buckets, self._defaults.reshape(1, -1).copy(),
                 np.zeros((1, self._member_columns), dtype=np.int64),
@@ -209,7 +210,7 @@ class KindTable:
     def _allocate(self, capacity: int) -> kernel.TableArrays:
         """Uninitialised rows: each is emptied when first handed out, so a table's memory
         is written (and paged in) as entities arrive, not all at once when it grows."""
-        return (np.empty((capacity, self._bucket_count, kernel.BUCKET_WIDTH)),
+        return (np.empty((capacity, self._bucket_count, self._bucket_width)),
                 np.empty((capacity, len(self._defaults))),
                 np.empty((capacity, self._member_columns), dtype=np.int64),
                 np.empty((capacity, self._member_columns)),
@@ -225,6 +226,15 @@ class KindTable:
     def _clear(self, slots: int | kernel.IntArray) -> None:
         for array, empty in zip(self._arrays, self._empty_row, strict=True):
             array[slots] = empty[0]
+
+
+def record_layout() -> str:
+    """A name for the layout of every kind's record (sizes and order of its arrays), so a
+    shared store keeps records of different layouts under different keys: state written by
+    another version of the kernel is never read as this one's."""
+    description = repr([(kernel.RINGS, kernel.SETS, kernel.KIND_SERIES, kernel.KIND_SCALARS,
+                         kernel.SCALARS, kernel.SERIES)]).encode()
+    return blake2b(description, digest_size=4).hexdigest()
 
 
 class FeatureTables:
