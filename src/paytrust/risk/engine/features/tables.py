@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from hashlib import blake2b
 from math import inf, nan
+from typing import Any
 
 import numpy as np
 
@@ -99,8 +100,7 @@ class KindTable:
             0, self._bucket_count * self._bucket_width, len(self._defaults),
             self._member_columns, self._member_columns, self._set_count]).tolist()
         self._empty_row = self._never_seen()
-        self._empty_record = np.concatenate(
-            [array.reshape(1, -1) for array in self._empty_row], axis=1, dtype="<f8").tobytes()
+        self._empty_record = _packed(self._empty_row)
         self.slots: dict[str, int] = {}
         self._free: list[int] = []  # emptied when freed
         self._used = 0  # slots ever handed out; those past it are not initialised
@@ -151,8 +151,7 @@ class KindTable:
     def records(self, slots: Sequence[int]) -> list[bytes]:
         """``record`` of each slot, converted together."""
         rows = np.array(slots, dtype=np.intp)
-        data = np.concatenate([array[rows].reshape(len(rows), -1) for array in self.arrays],
-                              axis=1, dtype="<f8").tobytes()
+        data = _packed(tuple(array[rows] for array in self.arrays))
         size = self.record_size
         return [data[start:start + size] for start in range(0, len(data), size)]
 
@@ -226,6 +225,13 @@ class KindTable:
     def _clear(self, slots: int | kernel.IntArray) -> None:
         for array, empty in zip(self._arrays, self._empty_row, strict=True):
             array[slots] = empty[0]
+
+
+def _packed(rows: tuple[np.ndarray[Any, Any], ...]) -> bytes:
+    """Rows of a table's arrays as records: each row's arrays as doubles, one after the other."""
+    count = len(rows[0])
+    return np.concatenate([array.reshape(count, -1) for array in rows], axis=1,
+                          dtype="<f8").tobytes()
 
 
 def record_layout() -> str:
