@@ -226,12 +226,17 @@ async def _keep_posting(post: Post, load: Load, measure_at: float, stop_at: floa
 
 def process_cpu_s(pid: int) -> float:
     """User + system CPU seconds of ``pid``, all threads, plus its live child processes (the
-    recorder's writer) — Linux ``/proc``; NaN elsewhere."""
+    recorder's writer) — Linux ``/proc``; NaN elsewhere. A thread's children are listed
+    under that thread: the writer is started from a worker thread, not the main one."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return float("nan")
+    children = []
+    for task in tasks:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            children += (task / "children").read_text().split()
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return own + sum(process_cpu_s(int(child)) for child in children)
 
