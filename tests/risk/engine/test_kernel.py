@@ -215,5 +215,3 @@ def test_model_inputs_gathered_from_the_compiled_features_equal_those_read_from_
     gathered = InputAssembler(names, categories, kernel.FEATURES, ROW_INDEX).matrix(state, rows)
     expected = feature_matrix(names, categories, dicts)
     assert np.array_equal(gathered, expected, equal_nan=True)
-    by_position = feature_matrix(names, categories, rows, ROW_INDEX)
-    assert np.array_equal(by_position, expected, equal_nan=True)

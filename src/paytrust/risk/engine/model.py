@@ -59,19 +59,19 @@ class ModelError(RuntimeError):
 
 def feature_matrix(
     feature_names: Sequence[str], categories: Mapping[str, Mapping[str, float]],
-    rows: Iterable[Mapping[str, object]] | Iterable[Sequence[object]],
-    positions: Mapping[str, int] | None = None,
+    rows: Iterable[Mapping[str, object]],
 ) -> FloatArray:
-    """The model's input matrix from feature rows — the one builder for scoring and
-    training: ``None`` as NaN, booleans as 0/1, a string feature as its category code (an
-    unseen category as NaN, which the trees route like a missing value). Rows are mappings
-    by name, or sequences holding each name at ``positions[name]``."""
-    return _RowReader.of(feature_names, categories, positions).matrix(rows)
+    """The model's input matrix from feature rows by name — the one builder for training
+    and for scoring (``InputAssembler`` reads the engine's positional rows the same way):
+    ``None`` as NaN, booleans as 0/1, a string feature as its category code (an unseen
+    category as NaN, which the trees route like a missing value)."""
+    return _RowReader.of(feature_names, categories, None).matrix(rows)
 
 
 @dataclass(frozen=True, slots=True)
 class _RowReader:
-    """Reads a model's inputs out of feature rows (see ``feature_matrix``)."""
+    """Reads a model's inputs out of feature rows: mappings by name (``positions`` None),
+    or sequences holding each name at ``positions[name]`` (the engine's rows)."""
 
     values: Callable[[Any], Any]  # one row's values (a tuple), in the model's order
     coded: tuple[tuple[int, Mapping[str, float]], ...]  # (input, category codes)
