@@ -132,6 +132,12 @@ def _deliver(batch: Sequence[ScoredTransaction], rows: RecordRows,
 
 
 class Recorder:
+    """Scored transactions wait in a plain list until the writer takes them as a batch.
+
+    The scoring path hands over a whole scoring batch with one ``submit`` (a list extend);
+    an ``asyncio.Queue`` cost a put, a get and a ``task_done`` per transaction and a timed
+    wait per scoring batch, several microseconds of the event loop a transaction."""
+
     def __init__(
         self, database: Database, *, batch_size: int, flush_ms: int,
         max_pending: int | None = None, writer: WriterKind = "process",
@@ -141,38 +147,65 @@ class Recorder:
         self.database = database
         self.batch_size = batch_size
         self.flush_s = flush_ms / 1000
+        self.max_pending = max_pending or batch_size * 20
         self.recorded = 0  # new transactions written since start
-        self._queue: asyncio.Queue[ScoredTransaction | None] = asyncio.Queue(
-            maxsize=max_pending or batch_size * 20
-        )
+        self._pending: list[ScoredTransaction] = []
+        self._first_at = 0.0  # loop time the oldest pending item arrived
+        self._accepted = 0  # items ever submitted
+        self._finished = 0  # items ever taken by the writer and committed
+        self._flush_until = 0  # drain asked for everything up to this many accepted items
+        self._drains: list[tuple[int, asyncio.Future[None]]] = []
+        self._arrived = asyncio.Event()  # the list went from empty to not, or a drain asks
+        self._batch_ready = asyncio.Event()  # a full batch is waiting, or a drain asks
+        self._room = asyncio.Event()  # the list has room again
         self._task: asyncio.Task[None] | None = None
         self._writer = open_writer(writer, database)
 
     @property
     def pending(self) -> int:
-        return self._queue.qsize()
+        """Items submitted and not yet taken by the writer."""
+        return len(self._pending)
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="risk-recorder")
 
     async def submit(self, items: Iterable[ScoredTransaction]) -> None:
-        """Queue scored transactions for recording; waits while the queue is full."""
-        queue = self._queue
-        for item in items:
-            if queue.full():
-                await queue.put(item)
-            else:  # what ``put`` does when there is room, without a coroutine per item
-                queue.put_nowait(item)
+        """Hand scored transactions over for recording; waits while ``max_pending`` wait."""
+        waiting = items if isinstance(items, list) else list(items)
+        while waiting:
+            room = self.max_pending - len(self._pending)
+            if room <= 0:
+                self._room.clear()
+                await self._room.wait()
+                continue
+            taken, waiting = waiting[:room], waiting[room:]
+            self._accept(taken)
+
+    def _accept(self, items: list[ScoredTransaction]) -> None:
+        pending = self._pending
+        if not pending:
+            self._first_at = asyncio.get_running_loop().time()
+            self._arrived.set()
+        pending.extend(items)
+        self._accepted += len(items)
+        if len(pending) >= self.batch_size:
+            self._batch_ready.set()
 
     async def drain(self) -> None:
         """Wait until everything submitted so far is committed, writing a partial batch
         now rather than after ``flush_ms``."""
-        await self._queue.put(None)  # the flush marker: closes the batch being gathered
-        await self._queue.join()
+        if self._finished >= self._accepted:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._drains.append((self._accepted, done))
+        self._flush_until = max(self._flush_until, self._accepted)
+        self._arrived.set()
+        self._batch_ready.set()
+        await done
 
     async def stop(self) -> None:
-        """Write everything still queued, then stop the background task."""
+        """Write everything still waiting, then stop the background task."""
         if self._task is None:
             return
         await self.drain()
@@ -184,38 +217,43 @@ class Recorder:
 
     async def _run(self) -> None:
         while True:
-            batch, taken = await self._next_batch()
-            if batch:
-                await self._write_until_done(batch)
-            for _ in range(taken):
-                self._queue.task_done()
+            batch = await self._next_batch()
+            await self._write_until_done(batch)
+            self._finished += len(batch)
+            self._settle_drains()
 
-    async def _next_batch(self) -> tuple[list[ScoredTransaction], int]:
-        """The next batch and how many queue items it took. The first item waits as long as
-        needed; the batch closes when full, ``flush_ms`` after that item, or at a flush
-        marker."""
-        loop = asyncio.get_running_loop()
-        batch: list[ScoredTransaction] = []
-        taken = 0
-        deadline = 0.0
-        while len(batch) < self.batch_size:
-            try:
-                item = self._queue.get_nowait()
-            except asyncio.QueueEmpty:
-                remaining = deadline - loop.time()
-                if batch and remaining <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(self._queue.get(), remaining if batch else None)
-                except TimeoutError:
-                    break
-            taken += 1
-            if item is None:  # the flush marker
-                break
-            if not batch:
-                deadline = loop.time() + self.flush_s
-            batch.append(item)
-        return batch, taken
+    async def _next_batch(self) -> list[ScoredTransaction]:
+        """The next batch, once one is full, ``flush_ms`` after its first item arrived, or
+        at once when a drain waits for its items."""
+        while not self._pending:
+            self._arrived.clear()
+            await self._arrived.wait()
+        if not self._batch_is_due():
+            self._batch_ready.clear()
+            remaining = self._first_at + self.flush_s - asyncio.get_running_loop().time()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._batch_ready.wait(), max(remaining, 0.0))
+        pending = self._pending
+        batch = pending[:self.batch_size]
+        del pending[:len(batch)]
+        self._first_at = asyncio.get_running_loop().time()  # the rest waits a fresh interval
+        self._room.set()
+        return batch
+
+    def _batch_is_due(self) -> bool:
+        return (len(self._pending) >= self.batch_size
+                or self._flush_until > self._finished)
+
+    def _settle_drains(self) -> None:
+        finished = self._finished
+        still = []
+        for upto, done in self._drains:
+            if upto <= finished:
+                if not done.done():
+                    done.set_result(None)
+            else:
+                still.append((upto, done))
+        self._drains = still
 
     async def _write_until_done(self, batch: list[ScoredTransaction]) -> None:
         rows = record_rows(batch)
