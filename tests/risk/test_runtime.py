@@ -116,13 +116,17 @@ async def test_a_recalled_transaction_gets_the_answer_another_process_recorded(
 
 
 async def test_recall_keeps_the_answers_this_process_already_holds(
-    runtime: RiskRuntime,
+    runtime: RiskRuntime, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     txn = make_txn()
     answer = (await runtime.score([txn]))[0]
     await runtime.recorder.drain()
-    await runtime.recall([txn.transaction_id])
-    assert (await runtime.score([txn]))[0] is answer
+    looked_up: list[list[str]] = []
+    monkeypatch.setattr(runtime, "_answers_recorded_for",
+                        lambda ids: looked_up.append(ids) or [])
+    await runtime.recall([txn.transaction_id, "unknown"])
+    assert looked_up == [["unknown"]]
+    assert (await runtime.score([txn]))[0] == answer
 
 
 def test_the_state_store_given_is_used_even_while_it_is_empty(database: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import replace
 
@@ -52,3 +53,21 @@ async def test_a_claim_is_answered_even_after_the_cache_has_forgotten_its_id() -
     recent.settle(claim, {"transaction_id": first.transaction_id})
 
     assert (await claim.answer)["transaction_id"] == first.transaction_id
+
+
+async def test_a_settled_answer_is_served_to_retries_and_kept_out_of_the_collectors_sight(
+) -> None:
+    recent = RecentDecisions()
+    txn = make_txn()
+    claim = recent.claim(txn, payload_hash(txn))
+    answer = {"transaction_id": txn.transaction_id, "decision": "review",
+              "reasons": [{"code": "rule:r1", "message": "新设备", "contribution": 0.5}]}
+    recent.settle(claim, answer)
+
+    retry = recent.claim(txn, payload_hash(txn))
+
+    assert not retry.is_new
+    assert await retry.answer == answer
+    gc.collect()
+    # A tracked entry per answer made each full collection walk the whole cache.
+    assert not gc.is_tracked(recent._entries[txn.transaction_id])

@@ -6,6 +6,11 @@ the hash of their normalised payload and the answer sent. An id is *claimed* bef
 scored, so a concurrent retry waits for the first answer instead of scoring twice. Ids this
 cache has forgotten, or that another process scored, are still recorded once: the recorder
 skips ids already in the database.
+
+A settled id keeps its answer as JSON bytes in a tuple of immutable values, which the
+garbage collector stops tracking: the cache's 200,000 answers as dicts (a future, a dict and
+its lists each) made every full collection walk a million objects, a pause of about 230 ms
+in the middle of scoring every few tens of thousands of payments.
 """
 
 from __future__ import annotations
@@ -46,9 +51,14 @@ def _same_payload(recorded: str, txn: Transaction, payload: str) -> bool:
 
 
 @dataclass(slots=True)
-class _Entry:
+class _Pending:
+    """A claimed id being scored: its retries wait for ``answer``."""
+
     payload_hash: str
     answer: asyncio.Future[Answer]
+
+
+_Settled = tuple[str, bytes]  # (payload hash, the answer's JSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +74,7 @@ class Claim:
 class RecentDecisions:
     def __init__(self, capacity: int = 200_000) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[str, _Pending | _Settled] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -76,40 +86,48 @@ class RecentDecisions:
         """Claim ``txn``'s id, or return the earlier answer; a different payload under a
         known id is a conflict."""
         entry = self._entries.get(txn.transaction_id)
-        if entry is not None:
-            if not _same_payload(entry.payload_hash, txn, payload):
-                raise Conflict(
-                    f"transaction {txn.transaction_id!r} was already scored with a "
-                    "different payload", field="transaction_id",
-                )
+        if entry is None:
+            future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+            self._remember(txn.transaction_id, _Pending(payload, future))
+            return Claim(txn.transaction_id, future, is_new=True)
+        recorded = entry.payload_hash if isinstance(entry, _Pending) else entry[0]
+        if not _same_payload(recorded, txn, payload):
+            raise Conflict(
+                f"transaction {txn.transaction_id!r} was already scored with a "
+                "different payload", field="transaction_id",
+            )
+        if isinstance(entry, _Pending):
             return Claim(txn.transaction_id, entry.answer, is_new=False)
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._remember(txn.transaction_id, _Entry(payload, future))
-        return Claim(txn.transaction_id, future, is_new=True)
+        return Claim(txn.transaction_id, _answered(orjson.loads(entry[1])), is_new=False)
 
-    @staticmethod
-    def settle(claim: Claim, answer: Answer) -> None:
+    def settle(self, claim: Claim, answer: Answer) -> None:
         """Answer a new claim: its caller and any retry waiting on the id get ``answer``
         (the claim's own future, so even an id this cache has since forgotten is answered)."""
         if not claim.answer.done():
             claim.answer.set_result(answer)
+        entry = self._entries.get(claim.transaction_id)
+        if isinstance(entry, _Pending) and entry.answer is claim.answer:
+            self._entries[claim.transaction_id] = (entry.payload_hash, orjson.dumps(answer))
 
     def release(self, transaction_id: str, error: BaseException) -> None:
         """Scoring failed: forget the claim so a retry scores afresh; waiters get ``error``."""
         entry = self._entries.pop(transaction_id, None)
-        if entry is not None and not entry.answer.done():
+        if isinstance(entry, _Pending) and not entry.answer.done():
             entry.answer.set_exception(error)
             entry.answer.exception()  # retrieved here: no "never retrieved" warning
 
     def warm(self, answers: Iterable[tuple[str, Answer]]) -> None:
         """Remember answers recorded earlier (oldest first): ``(payload_hash, answer)``."""
-        loop = asyncio.get_running_loop()
         for payload, answer in answers:
-            future: asyncio.Future[Answer] = loop.create_future()
-            future.set_result(answer)
-            self._remember(answer["transaction_id"], _Entry(payload, future))
+            self._remember(answer["transaction_id"], (payload, orjson.dumps(answer)))
 
-    def _remember(self, transaction_id: str, entry: _Entry) -> None:
+    def _remember(self, transaction_id: str, entry: _Pending | _Settled) -> None:
         self._entries[transaction_id] = entry
         if len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
+
+
+def _answered(answer: Answer) -> asyncio.Future[Answer]:
+    future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+    future.set_result(answer)
+    return future

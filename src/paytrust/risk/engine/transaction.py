@@ -7,7 +7,8 @@ exponent. Times are timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -83,3 +84,20 @@ class Transaction:
     credential_changed_at: datetime | None = None
     sim_swapped_at: datetime | None = None
     original_transaction_id: str | None = None  # for refunds
+
+
+# Each field's slot, in field order. A frozen dataclass's ``__init__`` sets every field through
+# ``object.__setattr__``, which looks the name up each time: about 3 µs for these 28 fields on
+# every parsed payment, twice what setting the slots directly costs.
+_FIELD_SLOTS = tuple(getattr(Transaction, field.name).__set__ for field in fields(Transaction))
+
+
+def transaction_of(values: Sequence[object]) -> Transaction:
+    """The transaction whose fields, in declaration order, are ``values``: for parsers that
+    have checked every value already (``Transaction(...)`` is the one to use otherwise)."""
+    if len(values) != len(_FIELD_SLOTS):
+        raise ValueError(f"a transaction has {len(_FIELD_SLOTS)} fields, not {len(values)}")
+    txn = object.__new__(Transaction)
+    for set_slot, value in zip(_FIELD_SLOTS, values, strict=True):
+        set_slot(txn, value)
+    return txn

@@ -31,6 +31,7 @@ from paytrust.risk.engine.transaction import (
     Channel,
     Transaction,
     TransactionType,
+    transaction_of,
 )
 from paytrust.risk.formats import _checks
 
@@ -147,40 +148,35 @@ def _transaction(item: Any) -> Transaction:
     exponent = CURRENCY_EXPONENTS[currency]
     if latitude is not None or longitude is not None:
         latitude, longitude = _coordinates(latitude, longitude)
-    return Transaction(
-        transaction_id=_id(transaction_id),
-        occurred_at=_instant(occurred_at),
-        type=_TYPES[type_],
-        amount_minor=_minor_units(amount, currency, exponent, False),
-        currency=currency,
-        customer_id=_id(customer_id),
-        account_id=_id(account_id),
-        channel=_CHANNELS[channel],
-        auth_method=_AUTH_METHODS[auth_method],
-        payee_id=None if payee_id is None else _id(payee_id),
-        payee_name=None if payee_name is None else _name(payee_name),
-        payee_country=None if payee_country is None else _country(payee_country),
-        merchant_id=None if merchant_id is None else _id(merchant_id),
-        merchant_category=(None if merchant_category is None
-                           else _merchant_category(merchant_category)),
-        merchant_country=None if merchant_country is None else _country(merchant_country),
-        agent_id=None if agent_id is None else _id(agent_id),
-        device_id=None if device_id is None else _id(device_id),
-        ip=None if ip is None else _ip(ip),
-        country=None if country is None else _country(country),
-        latitude=latitude,
-        longitude=longitude,
-        card_bin=None if card_bin is None else _card_bin(card_bin),
-        balance_before_minor=(None if balance_before is None
-                              else _minor_units(balance_before, currency, exponent, True)),
-        balance_after_minor=(None if balance_after is None
-                             else _minor_units(balance_after, currency, exponent, True)),
-        credential_changed_at=(None if credential_changed_at is None
-                               else _instant(credential_changed_at)),
-        sim_swapped_at=None if sim_swapped_at is None else _instant(sim_swapped_at),
-        original_transaction_id=(None if original_transaction_id is None
-                                 else _id(original_transaction_id)),
-    )
+    return transaction_of((  # Transaction's fields, in order
+        _id(transaction_id),
+        _instant(occurred_at),
+        _TYPES[type_],
+        _minor_units(amount, currency, exponent, False),
+        currency,
+        _id(customer_id),
+        _id(account_id),
+        _CHANNELS[channel],
+        _AUTH_METHODS[auth_method],
+        None if payee_id is None else _id(payee_id),
+        None if payee_name is None else _name(payee_name),
+        None if payee_country is None else _country(payee_country),
+        None if merchant_id is None else _id(merchant_id),
+        None if merchant_category is None else _merchant_category(merchant_category),
+        None if merchant_country is None else _country(merchant_country),
+        None if agent_id is None else _id(agent_id),
+        None if device_id is None else _id(device_id),
+        None if ip is None else _ip(ip),
+        None if country is None else _country(country),
+        latitude,
+        longitude,
+        None if card_bin is None else _card_bin(card_bin),
+        None if balance_before is None else _minor_units(balance_before, currency, exponent, True),
+        None if balance_after is None else _minor_units(balance_after, currency, exponent, True),
+        None if credential_changed_at is None else _instant(credential_changed_at),
+        None if sim_swapped_at is None else _instant(sim_swapped_at),
+        None if original_transaction_id is None else _id(original_transaction_id),
+    ))
 
 
 # pydantic turns nothing but a JSON string into a str field (no numbers, no booleans), so each
