@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from paytrust.risk.adapters.idempotency import payload_hash
 from paytrust.risk.adapters.recorder import ScoredTransaction
 from paytrust.risk.engine.engine import ScoreResult
 from paytrust.risk.engine.transaction import Transaction
@@ -33,7 +32,7 @@ def make_result(txn: Transaction, decision: Decision = Decision.APPROVE,
 
 def make_scored(decision: Decision = Decision.APPROVE, **txn_fields: Any) -> ScoredTransaction:
     txn = make_txn(**txn_fields)
-    return ScoredTransaction(txn, make_result(txn, decision), payload_hash(txn), SCORED_AT)
+    return ScoredTransaction(txn, make_result(txn, decision), SCORED_AT)
 
 
 def json_transaction(**changes: Any) -> dict[str, Any]:

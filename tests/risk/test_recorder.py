@@ -243,7 +243,7 @@ def _fully_filled() -> ScoredTransaction:
         latency_ms=1.25,
     )
     scored_at = datetime(2026, 4, 13, 10, 30, 1, 7, tzinfo=CST)
-    return ScoredTransaction(txn, result, payload_hash(txn), scored_at)
+    return ScoredTransaction(txn, result, scored_at)
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -261,7 +261,7 @@ def test_every_column_round_trips_through_the_writer(database: Database) -> None
             stored = _columns(session.get_one(RiskTransaction, transaction_id))
             expected = {field.name: getattr(txn, field.name) for field in fields(Transaction)}
             expected["id"] = expected.pop("transaction_id")
-            expected |= {"payload_hash": item.payload_hash, "received_at": item.scored_at}
+            expected |= {"payload_hash": payload_hash(txn), "received_at": item.scored_at}
             assert stored == expected
             decision = _columns(session.scalars(select(RiskDecision).filter_by(
                 transaction_id=transaction_id)).one())
@@ -300,7 +300,7 @@ def _orm_rows(item: ScoredTransaction, transaction_id: str) -> dict[Any, dict[st
 
     transaction = {field.name: plain(getattr(txn, field.name)) for field in fields(Transaction)}
     del transaction["transaction_id"]
-    transaction |= {"id": transaction_id, "payload_hash": item.payload_hash,
+    transaction |= {"id": transaction_id, "payload_hash": payload_hash(txn),
                     "received_at": item.scored_at}
     decision = {
         "transaction_id": transaction_id, "decision": result.decision.value,

@@ -14,6 +14,7 @@ from paytrust.platform.audit import AuditEntry
 from paytrust.platform.errors import Conflict, NotFound, ValidationFailed
 from paytrust.platform.events import bus
 from paytrust.risk import service as risk_service
+from paytrust.risk.adapters.idempotency import payload_hash
 from paytrust.risk.adapters.recorder import write_batch
 from paytrust.risk.engine.lists import ListAction, ListKind, load_lists
 from paytrust.risk.engine.verdict import Decision
@@ -167,7 +168,7 @@ def test_rule_precision_counts_fraud_among_labelled_hits(session: Session) -> No
     def scored_hitting(*rules: str) -> Any:
         item = make_scored(Decision.REVIEW)
         result = make_result(item.transaction, Decision.REVIEW, rules_hit=rules)
-        return item.__class__(item.transaction, result, item.payload_hash, item.scored_at)
+        return item.__class__(item.transaction, result, item.scored_at)
 
     items = [scored_hitting("r1", "r2"), scored_hitting("r1"), scored_hitting("r2"),
              scored_hitting("r1")]
@@ -219,12 +220,12 @@ def test_transaction_lookup_carries_decision_reasons_alert_and_outcomes(
 def test_recent_answers_replay_what_was_answered_oldest_first(session: Session) -> None:
     first = make_scored(Decision.APPROVE, at=0)
     second = make_scored(Decision.REVIEW, at=10)
-    second = second.__class__(second.transaction, second.result, second.payload_hash,
+    second = second.__class__(second.transaction, second.result,
                               second.scored_at + timedelta(seconds=1))
     write_batch(session, [first, second])
     answers = risk_service.recent_answers(session, limit=10)
     assert [a["transaction_id"] for _, a in answers] == [
         first.transaction.transaction_id, second.transaction.transaction_id]
-    assert answers[1][0] == second.payload_hash
+    assert answers[1][0] == payload_hash(second.transaction)
     assert answers[1][1]["reasons"] == [{"code": "rule:r1", "message": "a reason",
                                          "contribution": 1.0}]

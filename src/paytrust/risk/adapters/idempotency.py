@@ -37,16 +37,32 @@ _HASH_VERSION = "2:"  # hashes recorded before it (no prefix) hashed the datacla
 
 def payload_hash(txn: Transaction) -> str:
     """Hash of the normalised transaction: the same payment in any format hashes the same.
-    The JSON of every field, in order (a tenth of the cost of the dataclass's ``repr``)."""
-    digest = hashlib.blake2b(orjson.dumps(_EVERY_FIELD(txn)), digest_size=16).hexdigest()
-    return _HASH_VERSION + digest
+    What ``risk_transaction.payload_hash`` records (the recorder's writer computes it there,
+    off the event loop, with ``payload_hash_of``)."""
+    return payload_hash_of(_EVERY_FIELD(txn))
 
 
-def _same_payload(recorded: str, txn: Transaction, payload: str) -> bool:
-    """Whether ``recorded`` (a hash from this version or, read back from the database, an
-    older one) is the hash of ``txn``, whose current hash is ``payload``."""
+def payload_hash_of(values: tuple[Any, ...]) -> str:
+    """``payload_hash`` of the transaction whose field values, in order, are ``values``:
+    the JSON of every field (a tenth of the cost of the dataclass's ``repr``)."""
+    return _HASH_VERSION + hashlib.blake2b(orjson.dumps(values), digest_size=16).hexdigest()
+
+
+def payload_fingerprint(txn: Transaction) -> int:
+    """A hash of every field that only this process understands (``hash`` of strings differs
+    between processes), for the ids it claims itself: a quarter of ``payload_hash``'s cost on
+    every payment. Two payloads sharing an id and a 64-bit fingerprint without being equal
+    would need a collision of string hashes keyed per process."""
+    return hash(_EVERY_FIELD(txn))
+
+
+def _same_payload(recorded: str | int, txn: Transaction) -> bool:
+    """Whether ``recorded`` (this process's fingerprint or, read back from the database, a
+    hash from this version or an older one) is that of ``txn``."""
+    if isinstance(recorded, int):
+        return recorded == payload_fingerprint(txn)
     if recorded.startswith(_HASH_VERSION):
-        return recorded == payload
+        return recorded == payload_hash(txn)
     return recorded == hashlib.blake2b(repr(txn).encode(), digest_size=16).hexdigest()
 
 
@@ -54,11 +70,13 @@ def _same_payload(recorded: str, txn: Transaction, payload: str) -> bool:
 class _Pending:
     """A claimed id being scored: its retries wait for ``answer``."""
 
-    payload_hash: str
+    payload: int  # payload_fingerprint
     answer: asyncio.Future[Answer]
 
 
-_Settled = tuple[str, bytes]  # (payload hash, the answer's JSON)
+# (payload_fingerprint, or a recorded payload_hash for answers warmed from the database;
+# the answer's JSON)
+_Settled = tuple[int | str, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +100,16 @@ class RecentDecisions:
     def __contains__(self, transaction_id: object) -> bool:
         return transaction_id in self._entries
 
-    def claim(self, txn: Transaction, payload: str) -> Claim:
+    def claim(self, txn: Transaction) -> Claim:
         """Claim ``txn``'s id, or return the earlier answer; a different payload under a
         known id is a conflict."""
         entry = self._entries.get(txn.transaction_id)
         if entry is None:
             future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-            self._remember(txn.transaction_id, _Pending(payload, future))
+            self._remember(txn.transaction_id, _Pending(payload_fingerprint(txn), future))
             return Claim(txn.transaction_id, future, is_new=True)
-        recorded = entry.payload_hash if isinstance(entry, _Pending) else entry[0]
-        if not _same_payload(recorded, txn, payload):
+        recorded = entry.payload if isinstance(entry, _Pending) else entry[0]
+        if not _same_payload(recorded, txn):
             raise Conflict(
                 f"transaction {txn.transaction_id!r} was already scored with a "
                 "different payload", field="transaction_id",
@@ -107,7 +125,7 @@ class RecentDecisions:
             claim.answer.set_result(answer)
         entry = self._entries.get(claim.transaction_id)
         if isinstance(entry, _Pending) and entry.answer is claim.answer:
-            self._entries[claim.transaction_id] = (entry.payload_hash, orjson.dumps(answer))
+            self._entries[claim.transaction_id] = (entry.payload, orjson.dumps(answer))
 
     def release(self, transaction_id: str, error: BaseException) -> None:
         """Scoring failed: forget the claim so a retry scores afresh; waiters get ``error``."""

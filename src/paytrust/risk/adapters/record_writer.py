@@ -28,7 +28,7 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from multiprocessing.connection import Connection
 from operator import attrgetter
 from typing import Any, Literal, Protocol
@@ -39,6 +39,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from paytrust.platform.db import Base, Database, new_id
+from paytrust.risk.adapters.idempotency import payload_hash_of
+from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.models import RiskAlert, RiskDecision, RiskTransaction
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,9 @@ Row = tuple[Any, ...]
 
 # Rows are tuples: the value at position i goes to column i of these layouts. Tuples cost
 # the event loop less to build than dicts and pickle smaller. Every field of the engine's
-# ``Transaction`` has a column of the same name (``transaction_id`` is ``id``).
+# ``Transaction`` has a column of the same name (``transaction_id`` is ``id``), in the
+# field order: a transaction row's values up to ``received_at`` are the transaction's
+# fields, from which the writer computes its payload hash.
 TRANSACTION_FIELD_COLUMNS = (
     "occurred_at", "type", "amount_minor", "currency", "customer_id", "account_id", "channel",
     "auth_method", "payee_id", "payee_name", "payee_country", "merchant_id",
@@ -74,12 +78,17 @@ ALERT_COLUMNS = (
 )
 
 
+if ("transaction_id", *TRANSACTION_FIELD_COLUMNS) != tuple(f.name for f in fields(Transaction)):
+    raise RuntimeError("TRANSACTION_FIELD_COLUMNS must name Transaction's fields in order")
+
+
 @dataclass(frozen=True, slots=True)
 class RecordRows:
     """A batch as table rows (``*_COLUMNS``), one transaction row and one decision row per
-    transaction id. Values are as the engine gives them: enum members in the text columns,
-    reasons as ``(code, message, contribution)`` triples, tuples in the JSON list columns;
-    the writer turns them into what the columns store."""
+    transaction id; a transaction row leaves out ``payload_hash``, which the writer computes.
+    Values are as the engine gives them: enum members in the text columns, reasons as
+    ``(code, message, contribution)`` triples, tuples in the JSON list columns; the writer
+    turns them into what the columns store."""
 
     transactions: list[Row]
     decisions: list[Row]
@@ -130,6 +139,9 @@ def write_rows(session: Session, rows: RecordRows) -> list[str]:
         del fresh[transaction_id]
     if not fresh:
         return []
+    for transaction_id, row in fresh.items():  # the fields, then received_at
+        fields_of_row = row[:-1]
+        fresh[transaction_id] = (*fields_of_row, payload_hash_of(fields_of_row), row[-1])
     decisions = [(new_id(), *row) for row in rows.decisions if row[0] in fresh]
     alerts = [row for row in rows.alerts if row[1] in fresh]
     connection = session.connection()

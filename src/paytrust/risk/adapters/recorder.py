@@ -49,12 +49,11 @@ _MAX_RETRY_DELAY_S = 5.0
 class ScoredTransaction:
     transaction: Transaction
     result: ScoreResult
-    payload_hash: str
     scored_at: datetime
 
 
-# A transaction row: these fields of the Transaction, then its payload hash and the time it
-# was scored (``TRANSACTION_COLUMNS``), read in one C call.
+# A transaction row: these fields of the Transaction (every one, in order), then the time it
+# was scored; the writer adds the payload hash (``TRANSACTION_COLUMNS``). Read in one C call.
 _transaction_fields = attrgetter("transaction_id", *TRANSACTION_FIELD_COLUMNS)
 _reason_fields = attrgetter("code", "message", "contribution")
 
@@ -74,7 +73,7 @@ def record_rows(batch: Sequence[ScoredTransaction]) -> RecordRows:
         if txn.transaction_id in seen:
             continue
         seen.add(txn.transaction_id)
-        transactions.append((*_transaction_fields(txn), item.payload_hash, item.scored_at))
+        transactions.append((*_transaction_fields(txn), item.scored_at))
         transaction_id = result.transaction_id
         decisions.append((
             transaction_id, result.decision, result.score,

@@ -27,7 +27,7 @@ from paytrust.platform.db import Database
 from paytrust.platform.errors import ValidationFailed
 from paytrust.platform.events import bus
 from paytrust.risk import service as risk_service
-from paytrust.risk.adapters.idempotency import Answer, Claim, RecentDecisions, payload_hash
+from paytrust.risk.adapters.idempotency import Answer, Claim, RecentDecisions
 from paytrust.risk.adapters.recorder import Recorder, ScoredTransaction
 from paytrust.risk.adapters.scorer import Scorer
 from paytrust.risk.adapters.state_memory import MemoryStateStore
@@ -101,10 +101,9 @@ def refuse_duplicate_ids(txns: Sequence[Transaction]) -> None:
 @dataclass(slots=True)
 class _Waiting:
     """A request's new transactions, waiting to be scored with the others of its turn, each
-    with its payload hash and its claim (the lists are aligned)."""
+    with its claim (the lists are aligned)."""
 
     txns: list[Transaction]
-    hashes: list[str]
     claims: list[Claim]
     locale: str
 
@@ -241,15 +240,13 @@ class RiskRuntime:
         different payload under it is a conflict); new ones are scored and recorded."""
         refuse_duplicate_ids(txns)
         claims: list[Claim] = []
-        fresh = _Waiting([], [], [], locale)
+        fresh = _Waiting([], [], locale)
         try:
             for txn in txns:
-                digest = payload_hash(txn)
-                claim = self.recent.claim(txn, digest)
+                claim = self.recent.claim(txn)
                 claims.append(claim)
                 if claim.is_new:
                     fresh.txns.append(txn)
-                    fresh.hashes.append(digest)
                     fresh.claims.append(claim)
         except BaseException as error:
             self._release(claims, error)
@@ -258,6 +255,8 @@ class RiskRuntime:
             self._waiting.append(fresh)
             if self._flushing is None:
                 self._flushing = asyncio.get_running_loop().create_task(self._flush())
+        if len(claims) == 1:  # most requests: no comprehension coroutine to run
+            return [await claims[0].answer]
         return [await claim.answer for claim in claims]
 
     async def _flush(self) -> None:
@@ -301,8 +300,7 @@ class RiskRuntime:
         claims = [claim for request in requests for claim in request.claims]
         for claim, result in zip(claims, results, strict=True):
             self.recent.settle(claim, answer_of(result))
-        hashes = [digest for request in requests for digest in request.hashes]
-        await self.recorder.submit(map(ScoredTransaction, txns, results, hashes,
+        await self.recorder.submit(map(ScoredTransaction, txns, results,
                                        itertools.repeat(scored_at)))
 
     def _release(self, claims: list[Claim], error: BaseException) -> None:
