@@ -1,11 +1,11 @@
 """The batched recorder: scored transactions, decisions and alerts written off the hot path.
 
-The scoring route hands each scored transaction to ``submit`` and answers at once; a
-background task drains the queue every ``batch_size`` items or ``flush_ms`` milliseconds and
+The scoring route hands its scored transactions to ``submit`` and answers at once; a
+background task takes them every ``batch_size`` items or ``flush_ms`` milliseconds and
 writes the batch in ONE unit of work (Core ``executemany`` inserts) through its writer: a
 process of its own by default, or a worker thread (``record_writer.py``); the event loop
 never blocks. ``transaction.scored`` and ``alert.created`` go out after that unit commits.
-Nothing is dropped: the queue is bounded and ``submit`` waits while it is full; a failed
+Nothing is dropped: what waits is bounded and ``submit`` waits while it is full; a failed
 write is retried with back-off; ``stop`` drains everything before returning. Ids already in
 the database (a retry this process forgot, another process's record) are skipped, so
 nothing is recorded twice.
@@ -170,7 +170,8 @@ class Recorder:
             self._task = asyncio.create_task(self._run(), name="risk-recorder")
 
     async def submit(self, items: Iterable[ScoredTransaction]) -> None:
-        """Hand scored transactions over for recording; waits while ``max_pending`` wait."""
+        """Hand scored transactions over for recording; waits while ``max_pending`` items
+        are already waiting for the writer."""
         waiting = items if isinstance(items, list) else list(items)
         while waiting:
             room = self.max_pending - len(self._pending)
