@@ -28,10 +28,6 @@ class RiskSettings(BaseModel):
     # Where scored transactions are written: a process of their own (the serving process
     # keeps its CPU for scoring) or a worker thread (no extra process; tests).
     recorder_writer: Literal["process", "thread"] = "process"
-    # Entities of each kind the in-memory state store holds before its tables first grow:
-    # growing copies a table while scoring waits. Reserved as address space; memory is used
-    # only as entities arrive (a customer about 6 KB, other kinds 1.3-4.2 KB).
-    state_reserved_entities: int = Field(default=262_144, ge=0)
 
 
 class NotifySettings(BaseModel):

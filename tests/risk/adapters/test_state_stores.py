@@ -13,9 +13,7 @@ import numpy as np
 import pytest
 from redis import Redis
 
-from paytrust.config import RiskSettings
 from paytrust.risk.adapters import state_redis
-from paytrust.risk.adapters.runtime import open_state_store
 from paytrust.risk.adapters.scorer import Scorer
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.adapters.state_redis import RedisStateStore
@@ -248,30 +246,3 @@ def test_member_hashes_are_stable_and_exact_in_a_double() -> None:
     assert member_hash(None) == 0
     assert all(0 <= member_hash(f"m{i}") < 2**53 for i in range(1000))
     assert float(member_hash("device-1")) == member_hash("device-1")
-
-
-async def test_the_serving_memory_store_reserves_the_rows_its_settings_ask_for() -> None:
-    store = open_state_store(RiskSettings(state_reserved_entities=4096))
-    assert isinstance(store, MemoryStateStore)
-    assert {table.capacity for table in store.tables.tables} == {4096}
-    await store.close()  # an emptied store keeps its reservation
-    assert {table.capacity for table in store.tables.tables} == {4096}
-
-
-def test_a_reservation_the_system_refuses_falls_back_to_growing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    allocate = KindTable._allocate
-
-    def refuse_large(table: KindTable, capacity: int) -> kernel.TableArrays:
-        if capacity > 10_000:
-            raise MemoryError
-        return allocate(table, capacity)
-
-    monkeypatch.setattr(KindTable, "_allocate", refuse_large)
-    tables = FeatureTables(reserved_rows=1 << 30)
-    assert {table.capacity for table in tables.tables} == {256}
-    scored = tables.features([make_txn(customer_id=f"c{i}") for i in range(300)],
-                             DEFAULT_CONFIG)
-    assert len(scored) == 300
-    assert tables.customer.capacity == 512

@@ -160,18 +160,6 @@ def test_tables_grow_and_keep_every_entity() -> None:
     assert_kernel_matches_reference(txns + txns[:50], 100)
 
 
-def test_reserved_rows_take_their_entities_without_growing() -> None:
-    txns = [make_txn(at=i, customer_id=f"c{i}", account_id=f"a{i}", payee_id=f"a{i + 1}")
-            for i in range(700)]
-    tables = FeatureTables(reserved_rows=1000)
-    arrays = tables.customer.arrays
-    tables.features(txns, DEFAULT_CONFIG)
-    assert tables.customer.capacity == 1000
-    assert all(now is before for now, before in zip(tables.customer.arrays, arrays,
-                                                     strict=True))
-    assert len(tables.customer) == 700
-
-
 def test_new_entities_start_empty_whatever_the_memory_held() -> None:
     """Tables are allocated uninitialised; a slot is emptied when handed out."""
     tables = FeatureTables()

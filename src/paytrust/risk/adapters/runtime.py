@@ -83,7 +83,7 @@ def open_state_store(settings: RiskSettings) -> StateStore:
         from paytrust.risk.adapters.state_redis import RedisStateStore
 
         return RedisStateStore.from_url(settings.redis_url)
-    return MemoryStateStore(settings.state_reserved_entities)
+    return MemoryStateStore()
 
 
 def refuse_duplicate_ids(txns: Sequence[Transaction]) -> None:

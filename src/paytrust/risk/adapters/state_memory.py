@@ -12,16 +12,8 @@ from paytrust.risk.engine.features.tables import FeatureTables
 
 
 class MemoryStateStore:
-    def __init__(self, reserved_entities: int = 0) -> None:
-        """``reserved_entities``: entities of each kind the tables hold before they first
-        grow (0: a few hundred, for replays and tests)."""
-        self._reserved = reserved_entities
-        self.tables = self._empty_tables()
-
-    def _empty_tables(self) -> FeatureTables:
-        if self._reserved:
-            return FeatureTables(reserved_rows=self._reserved)
-        return FeatureTables()
+    def __init__(self) -> None:
+        self.tables = FeatureTables()
 
     def __len__(self) -> int:
         return len(self.tables)
@@ -31,4 +23,4 @@ class MemoryStateStore:
         return self.tables.evict_idle(now)
 
     async def close(self) -> None:
-        self.tables = self._empty_tables()
+        self.tables = FeatureTables()

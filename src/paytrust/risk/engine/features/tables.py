@@ -1,14 +1,9 @@
 """Columnar entity state for the compiled features: one table per kind of entity.
 
 An entity's row ("slot") is found through a dict from its id; rows of entities idle past the
-state horizon are freed by ``evict_idle`` and reused. Memory is a fixed amount per entity, set
-by the rings and sets of its kind (``memory_per_entity``): about 6 KB for a customer, 1.3-4.2 KB
-for the other kinds.
-
-A table starts with room for ``reserved_rows`` entities and doubles when full. Doubling copies
-every row while the event loop waits (a 65,536-row IP table is 87 MB), so a serving store
-reserves its rows up front: the allocation is only address space until rows are handed out,
-as the operating system supplies a page on its first write.
+state horizon are freed by ``evict_idle`` and reused. Tables double when full. Memory is a
+fixed amount per entity, set by the rings and sets of its kind (``memory_per_entity``):
+about 6 KB for a customer, 1.3-4.2 KB for the other kinds.
 
 ``FeatureTables.compute`` is the hot path: it resolves each transaction's entities to
 slots, packs the numbers the kernel needs, and lets one compiled call compute every
@@ -23,7 +18,6 @@ a trip through a double: ``member_hash`` (53 bits of BLAKE2b) instead of ``hash`
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from hashlib import blake2b
@@ -48,8 +42,6 @@ from paytrust.risk.engine.state import (
     EntityKind,
 )
 from paytrust.risk.engine.transaction import Transaction, TransactionType
-
-logger = logging.getLogger(__name__)
 
 _INITIAL_CAPACITY = 256
 _NULLABLE = tuple(i for i, name in enumerate(kernel.FEATURES) if SPECS[name].nullable)
@@ -96,7 +88,7 @@ def member_hash(member: str | None) -> int:
 class KindTable:
     """The rows of one kind of entity."""
 
-    def __init__(self, kind: int, reserved_rows: int = _INITIAL_CAPACITY) -> None:
+    def __init__(self, kind: int, capacity: int = _INITIAL_CAPACITY) -> None:
         self.kind = kind  # its index in ``kernel.KINDS``
         self._bucket_count = sum(kept for _, kept in kernel.RINGS[kind])
         self._bucket_width = 1 + len(kernel.KIND_SERIES[kind])  # the index, then the series
@@ -113,7 +105,7 @@ class KindTable:
         self._free: list[int] = []  # emptied when freed
         self._used = 0  # slots ever handed out; those past it are not initialised
         self._fresh: list[int] = []  # handed out, to be emptied before the rows are read
-        self._arrays: kernel.TableArrays = self._reserve(reserved_rows)
+        self._arrays: kernel.TableArrays = self._allocate(capacity)
 
     def __len__(self) -> int:
         return len(self.slots)
@@ -214,16 +206,6 @@ class KindTable:
                 np.zeros((1, self._member_columns)),
                 np.zeros((1, self._set_count), dtype=np.int64))
 
-    def _reserve(self, rows: int) -> kernel.TableArrays:
-        """Room for ``rows`` entities or, where the system refuses that much address space
-        (strict overcommit, a memory limit), the initial room, grown as entities come."""
-        try:
-            return self._allocate(max(rows, 1))
-        except MemoryError:
-            logger.warning("cannot reserve %d rows for %s entities; growing as they come",
-                           rows, kernel.KINDS[self.kind])
-            return self._allocate(_INITIAL_CAPACITY)
-
     def _allocate(self, capacity: int) -> kernel.TableArrays:
         """Uninitialised rows: each is emptied when first handed out, so a table's memory
         is written (and paged in) as entities arrive, not all at once when it grows."""
@@ -267,12 +249,9 @@ class FeatureTables:
     ``hash_member`` names the members of sets: Python's ``hash`` (the fastest; it differs
     between processes) in one process's own tables, ``member_hash`` in a shared store's."""
 
-    def __init__(self, hash_member: Callable[[str | None], int] = hash,
-                 reserved_rows: int = _INITIAL_CAPACITY) -> None:
-        """``reserved_rows``: entities of each kind the tables hold before they first grow."""
+    def __init__(self, hash_member: Callable[[str | None], int] = hash) -> None:
         (self.customer, self.account, self.device, self.ip, self.payee,
-         self.merchant) = self.tables = tuple(KindTable(kind, reserved_rows)
-                                              for kind in range(len(kernel.KINDS)))
+         self.merchant) = self.tables = tuple(KindTable(kind) for kind in range(len(kernel.KINDS)))
         self.hash_member = hash_member
         self._params: tuple[EngineConfig | None, kernel.FloatArray] = (None, np.empty(0))
 
