@@ -160,6 +160,43 @@ def test_tables_grow_and_keep_every_entity() -> None:
     assert_kernel_matches_reference(txns + txns[:50], 100)
 
 
+def _new_customers(tables: FeatureTables, first: int, count: int) -> list[Transaction]:
+    """Transactions of ``count`` customers never seen, scored on ``tables``."""
+    txns = [make_txn(at=i, customer_id=f"c{i}", account_id=f"a{i}")
+            for i in range(first, first + count)]
+    tables.features(txns, DEFAULT_CONFIG)
+    return txns
+
+
+def test_a_table_grows_in_place_and_keeps_every_row() -> None:
+    tables = FeatureTables()
+    maps = list(tables.customer._maps)
+    first = tables.customer.capacity
+    txns = _new_customers(tables, 0, first * 4 + 1)
+    assert tables.customer.capacity == first * 8
+    assert tables.customer._maps == maps  # the same maps, remapped larger: nothing copied
+    assert_kernel_matches_reference(txns + txns[:20], 100)
+    later = make_txn(at=10_000, customer_id="c0", account_id="a0")
+    expected = FeatureTables()
+    expected.features(txns, DEFAULT_CONFIG)
+    assert tables.features([later], DEFAULT_CONFIG) == expected.features([later], DEFAULT_CONFIG)
+
+
+def test_a_table_viewed_from_outside_grows_by_copying_and_the_view_stays_valid() -> None:
+    tables = FeatureTables()
+    txns = _new_customers(tables, 0, 10)
+    held = tables.customer.arrays[1]  # pins its map: it cannot be remapped
+    seen = held[:10].copy()
+    txns += _new_customers(tables, 10, tables.customer.capacity)
+    assert held.shape[0] < tables.customer.capacity
+    np.testing.assert_array_equal(held[:10], seen)  # the old rows, still readable
+    np.testing.assert_array_equal(tables.customer.arrays[1][:10], seen)
+    later = make_txn(at=10_000, customer_id="c3", account_id="a3")
+    expected = FeatureTables()
+    expected.features(txns, DEFAULT_CONFIG)
+    assert tables.features([later], DEFAULT_CONFIG) == expected.features([later], DEFAULT_CONFIG)
+
+
 def test_new_entities_start_empty_whatever_the_memory_held() -> None:
     """Tables are allocated uninitialised; a slot is emptied when handed out."""
     tables = FeatureTables()
