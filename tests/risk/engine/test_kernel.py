@@ -168,6 +168,16 @@ def _new_customers(tables: FeatureTables, first: int, count: int) -> list[Transa
     return txns
 
 
+def _assert_scores_like_fresh_tables(tables: FeatureTables, txns: list[Transaction],
+                                     customer: str) -> None:
+    """The next payment of ``customer`` sees what tables that only ever scored ``txns``
+    would show: growing lost nothing."""
+    later = make_txn(at=10_000, customer_id=customer, account_id=customer.replace("c", "a"))
+    expected = FeatureTables()
+    expected.features(txns, DEFAULT_CONFIG)
+    assert tables.features([later], DEFAULT_CONFIG) == expected.features([later], DEFAULT_CONFIG)
+
+
 def test_a_table_grows_in_place_and_keeps_every_row() -> None:
     tables = FeatureTables()
     maps = list(tables.customer._maps)
@@ -176,10 +186,7 @@ def test_a_table_grows_in_place_and_keeps_every_row() -> None:
     assert tables.customer.capacity == first * 8
     assert tables.customer._maps == maps  # the same maps, remapped larger: nothing copied
     assert_kernel_matches_reference(txns + txns[:20], 100)
-    later = make_txn(at=10_000, customer_id="c0", account_id="a0")
-    expected = FeatureTables()
-    expected.features(txns, DEFAULT_CONFIG)
-    assert tables.features([later], DEFAULT_CONFIG) == expected.features([later], DEFAULT_CONFIG)
+    _assert_scores_like_fresh_tables(tables, txns, "c0")
 
 
 def test_a_table_viewed_from_outside_grows_by_copying_and_the_view_stays_valid() -> None:
@@ -191,10 +198,7 @@ def test_a_table_viewed_from_outside_grows_by_copying_and_the_view_stays_valid()
     assert held.shape[0] < tables.customer.capacity
     np.testing.assert_array_equal(held[:10], seen)  # the old rows, still readable
     np.testing.assert_array_equal(tables.customer.arrays[1][:10], seen)
-    later = make_txn(at=10_000, customer_id="c3", account_id="a3")
-    expected = FeatureTables()
-    expected.features(txns, DEFAULT_CONFIG)
-    assert tables.features([later], DEFAULT_CONFIG) == expected.features([later], DEFAULT_CONFIG)
+    _assert_scores_like_fresh_tables(tables, txns, "c3")
 
 
 def test_new_entities_start_empty_whatever_the_memory_held() -> None:
