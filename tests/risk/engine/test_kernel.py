@@ -236,6 +236,61 @@ def test_recently_active_entities_survive_eviction() -> None:
     assert tables.account.find("a1") >= 0  # the account paid recently, with c-recent
 
 
+def _customers_seen(tables: FeatureTables, count: int, *, idle_every: int) -> list[str]:
+    """``count`` customers, every ``idle_every``-th last seen a horizon before the rest:
+    the ids of the idle ones."""
+    txns = [make_txn(transaction_id=f"t{i}", customer_id=f"c{i}", account_id=f"a{i}",
+                     device_id=None, payee_id=None,
+                     at=0 if i % idle_every == 0 else STATE_HORIZON_S)
+            for i in range(count)]
+    tables.features(sorted(txns, key=lambda txn: txn.occurred_at), DEFAULT_CONFIG)
+    return [f"c{i}" for i in range(0, count, idle_every)]
+
+
+def test_eviction_in_slices_forgets_what_one_sweep_forgets() -> None:
+    now = T0.timestamp() + STATE_HORIZON_S + 1
+    whole, sliced = FeatureTables(), FeatureTables()
+    idle = _customers_seen(whole, 300, idle_every=7)
+    _customers_seen(sliced, 300, idle_every=7)
+    counts = list(sliced.evict_idle_in_slices(now, rows=16))
+    assert len(counts) > len(sliced.tables)  # more than one slice a table
+    assert sum(counts) == whole.evict_idle(now) == 2 * len(idle)  # customers and accounts
+    assert sorted(sliced.customer.slots) == sorted(whole.customer.slots)
+    assert all(sliced.customer.find(customer) == -1 for customer in idle)
+
+
+def test_a_freed_slot_is_never_freed_again() -> None:
+    """An emptied row reads as never seen, the idlest of all: sweeping it again must not
+    hand the slot out twice."""
+    tables = FeatureTables()
+    _customers_seen(tables, 20, idle_every=2)
+    now = T0.timestamp() + STATE_HORIZON_S + 1
+    assert tables.evict_idle(now) == 20
+    assert tables.evict_idle(now) == 0
+    newcomers = [make_txn(transaction_id=f"n{i}", customer_id=f"n{i}", account_id=f"na{i}",
+                          device_id=None, payee_id=None, at=STATE_HORIZON_S + 2)
+                 for i in range(10)]
+    tables.features(newcomers, DEFAULT_CONFIG)
+    slots = [tables.customer.find(f"n{i}") for i in range(10)] + [
+        tables.customer.find(f"c{i}") for i in range(1, 20, 2)]
+    assert -1 not in slots
+    assert len(set(slots)) == 20  # each its own slot
+
+
+def test_an_entity_seen_between_slices_survives_the_sweep() -> None:
+    tables = FeatureTables()
+    idle = _customers_seen(tables, 100, idle_every=1)  # everyone idle
+    sweep = tables.evict_idle_in_slices(T0.timestamp() + STATE_HORIZON_S + 1, rows=10)
+    assert next(sweep) == 10  # the first ten customers are gone
+    late = idle[-1]  # not yet swept: seen again now, it is no longer idle
+    tables.features([make_txn(transaction_id="back", customer_id=late, account_id="a-back",
+                              device_id=None, payee_id=None, at=STATE_HORIZON_S + 2)],
+                    DEFAULT_CONFIG)
+    list(sweep)
+    assert tables.customer.find(late) >= 0
+    assert len(tables.customer) == 1
+
+
 def test_memory_per_entity_is_fixed_by_its_kind() -> None:
     tables = FeatureTables()
     assert tables.customer.memory_per_entity() < 8_192

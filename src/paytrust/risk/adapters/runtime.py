@@ -224,8 +224,8 @@ class RiskRuntime:
                 log.exception("checking for rule and list changes failed")
             store = self.scorer.store
             if loop.time() >= evict_at and isinstance(store, MemoryStateStore):
-                # On the loop, between scorings: the tables are not thread-safe.
-                evicted = store.evict_idle(self._clock().timestamp())
+                # On the loop, in slices between scorings: the tables are not thread-safe.
+                evicted = await store.evict_idle(self._clock().timestamp())
                 log.info("forgot %d entities idle past the state horizon", evicted)
                 evict_at = loop.time() + EVICT_IDLE_EVERY_S
 

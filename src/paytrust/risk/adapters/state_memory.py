@@ -8,6 +8,8 @@ scorer needs no lock.
 
 from __future__ import annotations
 
+import asyncio
+
 from paytrust.risk.engine.features.tables import FeatureTables
 
 
@@ -18,9 +20,15 @@ class MemoryStateStore:
     def __len__(self) -> int:
         return len(self.tables)
 
-    def evict_idle(self, now: float) -> int:
-        """Forget entities idle past the state horizon (what Redis TTLs do); returns how many."""
-        return self.tables.evict_idle(now)
+    async def evict_idle(self, now: float) -> int:
+        """Forget entities idle past the state horizon (what Redis TTLs do); returns how many.
+        A slice of the tables at a time, letting the event loop score between slices: a
+        million IPs in one sweep held it about 75 ms."""
+        evicted = 0
+        for forgotten in self.tables.evict_idle_in_slices(now):
+            evicted += forgotten
+            await asyncio.sleep(0)
+        return evicted
 
     async def close(self) -> None:
         self.tables = FeatureTables()

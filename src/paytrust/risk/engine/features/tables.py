@@ -26,7 +26,7 @@ a trip through a double: ``member_hash`` (53 bits of BLAKE2b) instead of ``hash`
 from __future__ import annotations
 
 import mmap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from hashlib import blake2b
 from math import inf, nan
@@ -52,6 +52,11 @@ from paytrust.risk.engine.state import (
 from paytrust.risk.engine.transaction import Transaction, TransactionType
 
 _INITIAL_CAPACITY = 256
+_LAST_AT = kernel.SCALARS.index("last_at")
+# Slots one slice of eviction sweeps (``FeatureTables.evict_idle_in_slices``). Freeing costs
+# about 0.7 µs an idle entity (its row emptied, its id forgotten): a slice of idle IPs holds
+# the caller about 3 ms, against 75 ms to sweep a million IPs, a tenth idle, at once.
+EVICTION_SLICE_ROWS = 4_096
 _NULLABLE = tuple(i for i, name in enumerate(kernel.FEATURES) if SPECS[name].nullable)
 _BOOLEAN = tuple(i for i, name in enumerate(kernel.FEATURES)
                  if SPECS[name].type is FieldType.BOOL)
@@ -110,6 +115,7 @@ class KindTable:
         self._empty_row = self._never_seen()
         self._empty_record = _packed(self._empty_row)
         self.slots: dict[str, int] = {}
+        self._ids: list[str | None] = []  # slot -> its entity's id; None while the slot is free
         self._free: list[int] = []  # emptied when freed
         self._used = 0  # slots ever handed out; those past it are not initialised
         self._fresh: list[int] = []  # handed out, to be emptied before the rows are read
@@ -150,7 +156,13 @@ class KindTable:
         slot = self.slots.get(entity_id)
         if slot is None:
             slot = self.slots[entity_id] = self._take_slot()
+            self._ids[slot] = entity_id
         return slot
+
+    @property
+    def slots_handed_out(self) -> int:
+        """Slots ever handed out: every entity's slot is below it."""
+        return self._used
 
     @property
     def record_size(self) -> int:
@@ -175,6 +187,7 @@ class KindTable:
         while self.capacity < count:
             self._grow()
         self.slots = dict(zip(entity_ids, range(count), strict=True))
+        self._ids = list(entity_ids)
         self._free = []
         self._fresh = []
         self._used = count
@@ -188,16 +201,25 @@ class KindTable:
             columns = data[:, bounds[position]:bounds[position + 1]]
             array[:count] = columns.reshape((count, *array.shape[1:]))
 
-    def evict_idle(self, horizon: float) -> int:
-        """Free the slots of entities last seen at or before ``horizon``."""
-        entity_ids = list(self.slots)
-        slots = np.fromiter(self.slots.values(), dtype=np.int64, count=len(entity_ids))
-        idle = np.flatnonzero(self.arrays[1][slots, kernel.SCALARS.index("last_at")] <= horizon)
-        for position in idle.tolist():
-            del self.slots[entity_ids[position]]
-        freed = slots[idle]
-        self._clear(freed)
-        self._free.extend(freed.tolist())
+    def evict_idle(self, horizon: float, start: int = 0, stop: int | None = None) -> int:
+        """Free the slots of entities last seen at or before ``horizon``, among the slots
+        from ``start`` to ``stop`` (every slot by default): a range costs its own length, so
+        a large table can be swept a slice at a time between scorings."""
+        stop = self._used if stop is None else min(stop, self._used)
+        if start >= stop:
+            return 0
+        last_seen = self.arrays[1][start:stop, _LAST_AT]
+        ids = self._ids
+        # A free slot's emptied row reads as never seen, as idle as can be: only slots that
+        # hold an entity are freed (freeing one twice would hand it to two entities).
+        freed = [slot for slot in (np.flatnonzero(last_seen <= horizon) + start).tolist()
+                 if ids[slot] is not None]
+        for slot in freed:
+            del self.slots[ids[slot]]  # type: ignore[arg-type]  # not None: filtered above
+            ids[slot] = None
+        if freed:
+            self._clear(np.array(freed, dtype=np.intp))
+            self._free.extend(freed)
         return len(freed)
 
     def _take_slot(self) -> int:
@@ -207,6 +229,7 @@ class KindTable:
             self._grow()
         slot = self._used
         self._used += 1
+        self._ids.append(None)
         self._fresh.append(slot)
         return slot
 
@@ -297,8 +320,20 @@ class FeatureTables:
 
     def evict_idle(self, now: float) -> int:
         """Forget entities idle past the state horizon; returns how many."""
+        return sum(self.evict_idle_in_slices(now, rows=None))
+
+    def evict_idle_in_slices(self, now: float, rows: int | None = EVICTION_SLICE_ROWS
+                             ) -> Iterator[int]:
+        """``evict_idle`` a slice of ``rows`` slots of one table at a time (all at once for
+        ``None``), yielding how many each slice forgot. The caller may score between slices:
+        each slice reads the tables afresh, and entities seen meanwhile are not idle."""
         horizon = now - STATE_HORIZON_S
-        return sum(table.evict_idle(horizon) for table in self.tables)
+        for table in self.tables:
+            start = 0
+            while start < table.slots_handed_out:
+                stop = None if rows is None else start + rows
+                yield table.evict_idle(horizon, start, stop)
+                start = table.slots_handed_out if stop is None else stop
 
     def features(self, txns: Sequence[Transaction], config: EngineConfig) -> list[Features]:
         """``compute_features`` of each transaction in order, its updates applied: the same
