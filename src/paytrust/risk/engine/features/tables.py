@@ -212,11 +212,13 @@ class KindTable:
         ids = self._ids
         # A free slot's emptied row reads as never seen, as idle as can be: only slots that
         # hold an entity are freed (freeing one twice would hand it to two entities).
-        freed = [slot for slot in (np.flatnonzero(last_seen <= horizon) + start).tolist()
-                 if ids[slot] is not None]
-        for slot in freed:
-            del self.slots[ids[slot]]  # type: ignore[arg-type]  # not None: filtered above
+        held = [(slot, entity_id)
+                for slot in (np.flatnonzero(last_seen <= horizon) + start).tolist()
+                if (entity_id := ids[slot]) is not None]
+        for slot, entity_id in held:
+            del self.slots[entity_id]
             ids[slot] = None
+        freed = [slot for slot, _ in held]
         if freed:
             self._clear(np.array(freed, dtype=np.intp))
             self._free.extend(freed)
