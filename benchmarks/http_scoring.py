@@ -15,10 +15,10 @@ server's rows are measured in ``--rounds`` interleaved slices (echo, scoring, ba
 ...), so a shared machine's drift moves them alike. "ratio vs echo" is tx/s over the public
 echo's requests/s in the same server (the issue's targets for single scoring: >= 0.6 and
 p99 <= 25 ms); p99.9 is what a long run's unluckiest requests wait. The request bodies are
-simulated before any server starts. "server CPU us/tx" is the server process's CPU (all threads, and its recorder
-process, from /proc) over the measured window per transaction: on shared cores it moves far
-less than the rates do. After the table: the targets, whether every answered transaction was
-recorded in SQLite, and any error lines the server logged.
+simulated before any server starts. "server CPU us/tx" is the server process's CPU (all
+threads, and its recorder process, from /proc) over the measured window per transaction: on
+shared cores it moves far less than the rates do. After the table: the targets, whether
+every answered transaction was recorded in SQLite, and any error lines the server logged.
 
     PYTHONPATH=src python benchmarks/http_scoring.py [--duration 10] [--connections 32]
         [--warmup 2] [--client raw|httpx] [--profile DIR] [--stores memory,redis]
