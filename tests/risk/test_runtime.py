@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -14,18 +15,19 @@ from paytrust.platform.db import Database, utcnow
 from paytrust.platform.errors import Conflict
 from paytrust.platform.events import bus
 from paytrust.risk import service as risk_service
+from paytrust.risk.adapters import runtime as runtime_module
 from paytrust.risk.adapters.runtime import RiskRuntime
 from paytrust.risk.adapters.state_memory import MemoryStateStore
 from paytrust.risk.adapters.state_redis import RedisStateStore
 from paytrust.risk.engine.engine import ScoreResult
 from paytrust.risk.engine.features import kernel
 from paytrust.risk.engine.lists import ListAction, ListKind
-from paytrust.risk.engine.state import EntityKind
+from paytrust.risk.engine.state import STATE_HORIZON_S, EntityKind
 from paytrust.risk.engine.transaction import Transaction
 from paytrust.risk.schemas import ListEntryCreate
 
 from .adapters.conftest import REDIS_URL
-from .engine.factories import make_txn
+from .engine.factories import T0, make_txn
 
 pytestmark = pytest.mark.anyio
 HANG_GUARD_S = 30
@@ -240,3 +242,23 @@ async def test_two_runtimes_sharing_redis_build_one_history(database: Database) 
         if keys:
             await inspector.client.delete(*keys)
         await inspector.close()
+
+
+async def test_the_runtime_forgets_entities_idle_past_the_horizon(
+    database: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runtime_module, "EVICT_IDLE_EVERY_S", 0.0)  # at every check
+    store = MemoryStateStore()
+    a_horizon_later = T0 + timedelta(seconds=STATE_HORIZON_S + 60)
+    risk_runtime = RiskRuntime(
+        database, RiskSettings(recorder_flush_ms=5, recorder_writer="thread"), store,
+        clock=lambda: a_horizon_later, reload_check_s=0.01)
+    await risk_runtime.start()
+    try:
+        await risk_runtime.score([make_txn(at=0)])  # its entities were last seen at T0
+        async with asyncio.timeout(HANG_GUARD_S):
+            while len(store):
+                await asyncio.sleep(0.01)
+        assert store.tables.customer.find("c1") == -1
+    finally:
+        await risk_runtime.stop()
