@@ -86,6 +86,16 @@ def test_messages_follow_the_callers_locale() -> None:
     assert verdict.reasons[0].message == "IP地址在黑名单中"
 
 
+def test_model_reasons_quote_missing_and_yes_no_values_in_words() -> None:
+    model = ModelEvidence(0.6, (("customer.amount_zscore", 2.0), ("device.is_new", 1.0)))
+    features = {"customer.amount_zscore": None, "device.is_new": True}
+    english = {reason.code: reason.message for reason in _decide(features, model=model).reasons}
+    assert english["model:customer.amount_zscore"].endswith(" = none yet")
+    assert english["model:device.is_new"].endswith(" = yes")
+    chinese = _decide(features, model=model, locale="zh").reasons
+    assert [reason.message.rsplit(" = ", 1)[1] for reason in chinese] == ["暂无", "是"]
+
+
 def test_thresholds_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="thresholds"):
         PolicyConfig(challenge_threshold=0.8, review_threshold=0.7)

@@ -35,6 +35,12 @@ _MODEL_UNAVAILABLE = {
     "zh": "模型不可用：仅依据规则和名单决策",
 }
 _MODEL_PREFIX = {"en": "Model", "zh": "模型"}
+# How a reason quotes a value that is no number: a feature without a value yet (no history)
+# is null, and a reader should not see Python's None, True or False.
+_WORDS = {
+    "en": {None: "none yet", True: "yes", False: "no"},
+    "zh": {None: "暂无", True: "是", False: "否"},
+}
 LOCALES = ("en", "zh")
 
 
@@ -185,11 +191,13 @@ def _model_reasons(
         spec = SPECS.get(name)
         label = (spec.zh if locale == "zh" else spec.en) if spec else name
         reasons.append(Reason(f"model:{name}", f"{prefix}: {label} = "
-                              f"{_format(features.get(name))}", share * value / pushed))
+                              f"{_format(features.get(name), locale)}", share * value / pushed))
     return reasons
 
 
-def _format(value: object) -> str:
+def _format(value: object, locale: str) -> str:
+    if value is None or isinstance(value, bool):
+        return _WORDS[locale][value]
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
