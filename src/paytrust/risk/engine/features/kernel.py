@@ -511,12 +511,40 @@ def _update_other(table: TableArrays, slot: int, at: float, series: FloatArray,
     _seen(scalars, slot, at)
 
 
+@_inlined
+def _empty(table: TableArrays, slot: int) -> None:
+    """Make ``slot`` the row of an entity never seen (``KindTable``'s empty row)."""
+    buckets, scalars, hashes, times, counts = table
+    buckets[slot, :, 0] = -inf  # no bucket holds an index yet
+    buckets[slot, :, 1:] = 0.0
+    for column in range(scalars.shape[1]):
+        scalars[slot, column] = SCALAR_DEFAULTS[column]
+    hashes[slot, :] = 0
+    times[slot, :] = 0.0
+    counts[slot, :] = 0
+
+
 @_compiled
-def score_rows(values: FloatArray, refs: IntArray, params: FloatArray,
+def score_rows(values: FloatArray, refs: IntArray, params: FloatArray, fresh: IntArray,
                customer: TableArrays, account: TableArrays, device: TableArrays,
                ip: TableArrays, payee: TableArrays, merchant: TableArrays,
                out: FloatArray) -> None:
-    """For each row in order: its state features into ``out[row]``, then its updates."""
+    """Empty the rows ``fresh`` names (kind, slot: rows handed out since the last call),
+    then for each row in order: its state features into ``out[row]``, then its updates."""
+    for row in range(fresh.shape[0]):
+        kind, slot = fresh[row, 0], fresh[row, 1]
+        if kind == 0:
+            _empty(customer, slot)
+        elif kind == 1:
+            _empty(account, slot)
+        elif kind == 2:
+            _empty(device, slot)
+        elif kind == 3:
+            _empty(ip, slot)
+        elif kind == 4:
+            _empty(payee, slot)
+        else:
+            _empty(merchant, slot)
     w = np.zeros(1 + len(SERIES))
     series = np.zeros(1 + len(SERIES))
     for row in range(values.shape[0]):

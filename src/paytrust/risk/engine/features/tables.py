@@ -140,6 +140,17 @@ class KindTable:
             fresh.clear()
         return self._arrays
 
+    def rows_and_fresh(self) -> tuple[kernel.TableArrays, list[int]]:
+        """The rows without emptying the slots handed out since they were last read, and
+        those slots, which the caller now empties (``kernel.score_rows`` does, in the call
+        that scores a batch, instead of one numpy assignment per array on the event loop)."""
+        fresh, self._fresh = self._fresh, []
+        return self._arrays, fresh
+
+    def fresh_slots_not_emptied(self, slots: list[int]) -> None:
+        """Slots from ``rows_and_fresh`` its caller did not empty after all."""
+        self._fresh.extend(slots)
+
     @property
     def capacity(self) -> int:
         return len(self._arrays[0])
@@ -348,9 +359,17 @@ class FeatureTables:
         values = np.array([kernel_values(txn, config) for txn in txns], dtype=np.float64)
         refs = np.array([self._refs(txn) for txn in txns], dtype=np.int64)
         out = np.empty((len(txns), len(kernel.FEATURES)))
-        customer, account, device, ip, payee, merchant = (t.arrays for t in self.tables)
-        kernel.score_rows(values, refs, self._params_of(config), customer, account, device, ip,
-                          payee, merchant, out)
+        arrays, fresh = zip(*(table.rows_and_fresh() for table in self.tables), strict=True)
+        fresh_rows = np.array([(kind, slot) for kind, slots in enumerate(fresh) for slot in slots],
+                              dtype=np.int64).reshape(-1, 2)
+        try:
+            customer, account, device, ip, payee, merchant = arrays
+            kernel.score_rows(values, refs, self._params_of(config), fresh_rows, customer,
+                              account, device, ip, payee, merchant, out)
+        except BaseException:  # not called: the new slots are still to be emptied
+            for table, slots in zip(self.tables, fresh, strict=True):
+                table.fresh_slots_not_emptied(slots)
+            raise
         return out
 
     def _params_of(self, config: EngineConfig) -> kernel.FloatArray:
