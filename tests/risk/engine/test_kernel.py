@@ -22,6 +22,7 @@ from paytrust.risk.engine.features import (
     kernel,
 )
 from paytrust.risk.engine.features.compute import transaction_features
+from paytrust.risk.engine.features.geo import decode_point, encode_point, stored_point
 from paytrust.risk.engine.features.tables import FeatureTables, feature_dicts
 from paytrust.risk.engine.model import InputAssembler, feature_matrix
 from paytrust.risk.engine.row import ROW_INDEX, FeatureRow
@@ -117,6 +118,14 @@ def test_the_kernel_computes_every_state_feature_and_nothing_else() -> None:
 @given(seed=st.integers(0, 10_000), batch=st.sampled_from([1, 7, 64]))
 def test_compiled_features_equal_the_reference_on_varied_streams(seed: int, batch: int) -> None:
     assert_kernel_matches_reference(varied_stream(seed, 400), batch)
+
+
+@settings(max_examples=500, deadline=None)
+@given(coordinate=st.floats(-180.0, 180.0))
+def test_a_point_is_remembered_to_the_decimal_the_reference_keeps(coordinate: float) -> None:
+    latitude, longitude = decode_point(encode_point(coordinate, -coordinate))
+    assert (stored_point(coordinate), stored_point(-coordinate)) == (latitude, longitude)
+    assert str(stored_point(coordinate)) == str(latitude)  # the sign of a zero too
 
 
 def test_compiled_features_equal_the_reference_on_a_long_mixed_stream() -> None:

@@ -37,7 +37,7 @@ import numpy as np
 from paytrust.risk.engine.config import EngineConfig
 from paytrust.risk.engine.features import kernel
 from paytrust.risk.engine.features.compute import Features, transaction_features
-from paytrust.risk.engine.features.geo import decode_point, encode_point
+from paytrust.risk.engine.features.geo import stored_point
 from paytrust.risk.engine.features.vocabulary import SPECS, FieldType
 from paytrust.risk.engine.features.windows import WINDOWS
 from paytrust.risk.engine.state import (
@@ -421,8 +421,8 @@ def kernel_values(txn: Transaction, config: EngineConfig) -> tuple[float, ...]:
     latitude, longitude = txn.latitude, txn.longitude
     if latitude is None or longitude is None:
         latitude = longitude = stored_latitude = stored_longitude = nan
-    else:  # the point is remembered as the reference stores it: to 4 decimals
-        stored_latitude, stored_longitude = decode_point(encode_point(latitude, longitude))
+    else:  # the point is remembered as the reference stores it (``encode_point``)
+        stored_latitude, stored_longitude = stored_point(latitude), stored_point(longitude)
     changed, swapped = txn.credential_changed_at, txn.sim_swapped_at
     return (
         txn.occurred_at.timestamp(), txn.amount_minor * config.fen_per_minor_unit[txn.currency],
