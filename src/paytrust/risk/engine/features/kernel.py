@@ -513,7 +513,7 @@ def _update_other(table: TableArrays, slot: int, at: float, series: FloatArray,
 
 @_inlined
 def _empty(table: TableArrays, slot: int) -> None:
-    """Make ``slot`` the row of an entity never seen (``KindTable``'s empty row)."""
+    """Make ``slot`` the row of an entity never seen: the one definition of that row."""
     buckets, scalars, hashes, times, counts = table
     buckets[slot, :, 0] = -inf  # no bucket holds an index yet
     buckets[slot, :, 1:] = 0.0
@@ -522,6 +522,13 @@ def _empty(table: TableArrays, slot: int) -> None:
     hashes[slot, :] = 0
     times[slot, :] = 0.0
     counts[slot, :] = 0
+
+
+@_compiled
+def empty_rows(table: TableArrays, slots: IntArray) -> None:
+    """``_empty`` each of ``slots`` (rows freed, or handed out outside a scoring call)."""
+    for slot in slots:
+        _empty(table, slot)
 
 
 @_compiled

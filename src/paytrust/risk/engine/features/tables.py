@@ -29,7 +29,7 @@ import mmap
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from hashlib import blake2b
-from math import inf, nan
+from math import nan
 from typing import Any
 
 import numpy as np
@@ -107,21 +107,20 @@ class KindTable:
         self._bucket_width = 1 + len(kernel.KIND_SERIES[kind])  # the index, then the series
         self._member_columns = sum(capacity for _, capacity in kernel.SETS[kind])
         self._set_count = len(kernel.SETS[kind])
-        self._defaults = np.array(kernel.SCALAR_DEFAULTS[:kernel.KIND_SCALARS[kind]])
+        scalar_count = kernel.KIND_SCALARS[kind]
         # Where each array of a row starts in its record, in doubles; the last is the size.
         self._record_bounds = np.cumsum([
-            0, self._bucket_count * self._bucket_width, len(self._defaults),
+            0, self._bucket_count * self._bucket_width, scalar_count,
             self._member_columns, self._member_columns, self._set_count]).tolist()
-        self._empty_row = self._never_seen()
-        self._empty_record = _packed(self._empty_row)
         self.slots: dict[str, int] = {}
         self._ids: list[str | None] = []  # slot -> its entity's id; None while the slot is free
         self._free: list[int] = []  # emptied when freed
         self._used = 0  # slots ever handed out; those past it are not initialised
         self._fresh: list[int] = []  # handed out, to be emptied before the rows are read
-        self._shapes = ((self._bucket_count, self._bucket_width), (len(self._defaults),),
+        self._shapes = ((self._bucket_count, self._bucket_width), (scalar_count,),
                         (self._member_columns,), (self._member_columns,), (self._set_count,))
         self._dtypes = (np.float64, np.float64, np.int64, np.float64, np.int64)
+        self._empty_record = _packed(self._never_seen())
         self._maps = [_anonymous_map(capacity * self._row_bytes(position))
                       for position in range(len(self._shapes))]
         self._arrays: kernel.TableArrays = self._views(capacity)
@@ -135,8 +134,8 @@ class KindTable:
         first read after them (a batch's new entities cost one assignment per array, not
         one each)."""
         fresh = self._fresh
-        if fresh:  # one slot by its index: cheaper than an index array
-            self._clear(fresh[0] if len(fresh) == 1 else np.array(fresh, dtype=np.intp))
+        if fresh:
+            kernel.empty_rows(self._arrays, np.array(fresh, dtype=np.int64))
             fresh.clear()
         return self._arrays
 
@@ -231,7 +230,7 @@ class KindTable:
             ids[slot] = None
         freed = [slot for slot, _ in held]
         if freed:
-            self._clear(np.array(freed, dtype=np.intp))
+            kernel.empty_rows(self._arrays, np.array(freed, dtype=np.int64))
             self._free.extend(freed)
         return len(freed)
 
@@ -247,13 +246,13 @@ class KindTable:
         return slot
 
     def _never_seen(self) -> kernel.TableArrays:
-        """One row holding the state of an entity never seen."""
-        buckets = np.zeros((1, self._bucket_count, self._bucket_width))
-        buckets[:, :, 0] = -inf  # no bucket holds an index yet
-        return (buckets, self._defaults.reshape(1, -1).copy(),
-                np.zeros((1, self._member_columns), dtype=np.int64),
-                np.zeros((1, self._member_columns)),
-                np.zeros((1, self._set_count), dtype=np.int64))
+        """One row holding the state of an entity never seen, as the kernel empties one."""
+        buckets, scalars, hashes, times, counts = (
+            np.zeros((1, *shape), dtype) for shape, dtype in zip(self._shapes, self._dtypes,
+                                                                  strict=True))
+        row = (buckets, scalars, hashes, times, counts)
+        kernel.empty_rows(row, np.zeros(1, dtype=np.int64))
+        return row
 
     def _row_bytes(self, position: int) -> int:
         return int(np.prod(self._shapes[position])) * np.dtype(self._dtypes[position]).itemsize
@@ -290,9 +289,6 @@ class KindTable:
             self._maps[position] = _anonymous_map(size)
             self._view(position, capacity)[:self._used] = rows
 
-    def _clear(self, slots: int | kernel.IntArray) -> None:
-        for array, empty in zip(self._arrays, self._empty_row, strict=True):
-            array[slots] = empty[0]
 
 
 def _anonymous_map(size: int) -> mmap.mmap:
