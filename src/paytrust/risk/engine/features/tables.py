@@ -130,9 +130,9 @@ class KindTable:
 
     @property
     def arrays(self) -> kernel.TableArrays:
-        """The rows, every slot handed out emptied: new slots are emptied together, on the
-        first read after them (a batch's new entities cost one assignment per array, not
-        one each)."""
+        """The rows, every slot handed out emptied: new slots are emptied together, in one
+        compiled call on the first read after them. Scoring reads ``rows_and_fresh``
+        instead, and empties them in the call that scores the batch."""
         fresh = self._fresh
         if fresh:
             kernel.empty_rows(self._arrays, np.array(fresh, dtype=np.int64))
@@ -141,8 +141,7 @@ class KindTable:
 
     def rows_and_fresh(self) -> tuple[kernel.TableArrays, list[int]]:
         """The rows without emptying the slots handed out since they were last read, and
-        those slots, which the caller now empties (``kernel.score_rows`` does, in the call
-        that scores a batch, instead of one numpy assignment per array on the event loop)."""
+        those slots, which the caller now empties (``kernel.score_rows`` does)."""
         fresh, self._fresh = self._fresh, []
         return self._arrays, fresh
 
