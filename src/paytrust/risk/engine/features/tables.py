@@ -16,11 +16,11 @@ that array's rows are then copied to a new map, and where a platform cannot rema
 slots, packs the numbers the kernel needs, and lets one compiled call compute every
 transaction's state features and apply its updates, in order.
 
-A shared store (Redis) keeps each entity's row as one *record*: the row's arrays as
-little-endian doubles, one after the other (``KindTable.record``). Its scorers load the
-records a batch needs into scratch tables (``KindTable.load``) and score on them with the
-same compiled call. Member hashes must then mean the same in every process, and survive
-a trip through a double: ``member_hash`` (53 bits of BLAKE2b) instead of ``hash``.
+A shared store (Redis) keeps each entity's row as one *record*: what the row holds beyond an
+empty one (``records.py``; ``KindTable.record``). Its scorers load the records a batch needs
+into scratch tables (``KindTable.load``) and score on them with the same compiled call.
+Member hashes must then mean the same in every process, and survive a trip through a
+double: ``member_hash`` (53 bits of BLAKE2b) instead of ``hash``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from paytrust.risk.engine.config import EngineConfig
-from paytrust.risk.engine.features import kernel
+from paytrust.risk.engine.features import kernel, records
 from paytrust.risk.engine.features.compute import Features, transaction_features
 from paytrust.risk.engine.features.geo import stored_point
 from paytrust.risk.engine.features.vocabulary import SPECS, FieldType
@@ -108,10 +108,6 @@ class KindTable:
         self._member_columns = sum(capacity for _, capacity in kernel.SETS[kind])
         self._set_count = len(kernel.SETS[kind])
         scalar_count = kernel.KIND_SCALARS[kind]
-        # Where each array of a row starts in its record, in doubles; the last is the size.
-        self._record_bounds = np.cumsum([
-            0, self._bucket_count * self._bucket_width, scalar_count,
-            self._member_columns, self._member_columns, self._set_count]).tolist()
         self.slots: dict[str, int] = {}
         self._ids: list[str | None] = []  # slot -> its entity's id; None while the slot is free
         self._free: list[int] = []  # emptied when freed
@@ -120,7 +116,7 @@ class KindTable:
         self._shapes = ((self._bucket_count, self._bucket_width), (scalar_count,),
                         (self._member_columns,), (self._member_columns,), (self._set_count,))
         self._dtypes = (np.float64, np.float64, np.int64, np.float64, np.int64)
-        self._empty_record = _packed(self._never_seen())
+        self._empty_row = records.row(self._never_seen(), 0)
         self._maps = [_anonymous_map(capacity * self._row_bytes(position))
                       for position in range(len(self._shapes))]
         self._arrays: kernel.TableArrays = self._views(capacity)
@@ -173,42 +169,27 @@ class KindTable:
         """Slots ever handed out: every entity's slot is below it."""
         return self._used
 
-    @property
-    def record_size(self) -> int:
-        """Bytes in the record of one entity."""
-        return 8 * int(self._record_bounds[-1])
-
     def record(self, slot: int) -> bytes:
-        """The row at ``slot`` as a shared store keeps it: every array as doubles, in order."""
+        """The row at ``slot`` as a shared store keeps it (``records.py``)."""
         return self.records([slot])[0]
 
     def records(self, slots: Sequence[int]) -> list[bytes]:
-        """``record`` of each slot, converted together."""
-        rows = np.array(slots, dtype=np.intp)
-        data = _packed(tuple(array[rows] for array in self.arrays))
-        size = self.record_size
-        return [data[start:start + size] for start in range(0, len(data), size)]
+        """``record`` of each slot, encoded together."""
+        return records.encode(self.arrays, slots, self._empty_row)
 
-    def load(self, entity_ids: Sequence[str], records: Sequence[bytes | None]) -> None:
+    def load(self, entity_ids: Sequence[str], stored: Sequence[bytes | None]) -> None:
         """Make these entities the table's only rows, each from its record (``None`` for
-        one never seen); slots handed out later start empty, as always."""
+        one never seen); slots handed out later start empty, as always. A record that is not
+        one of this kind's raises ``records.MalformedRecord`` (its index) and loads nothing."""
         count = len(entity_ids)
         while self.capacity < count:
             self._grow()
+        records.decode(self._arrays, stored, self._empty_row)
         self.slots = dict(zip(entity_ids, range(count), strict=True))
         self._ids = list(entity_ids)
         self._free = []
         self._fresh = []
         self._used = count
-        if not count:
-            return
-        empty = self._empty_record
-        data = np.frombuffer(b"".join([empty if r is None else r for r in records]), "<f8")
-        data = data.reshape(count, -1)
-        bounds = self._record_bounds
-        for position, array in enumerate(self.arrays):
-            columns = data[:, bounds[position]:bounds[position + 1]]
-            array[:count] = columns.reshape((count, *array.shape[1:]))
 
     def evict_idle(self, horizon: float, start: int = 0, stop: int | None = None) -> int:
         """Free the slots of entities last seen at or before ``horizon``, among the slots
@@ -295,19 +276,14 @@ def _anonymous_map(size: int) -> mmap.mmap:
     return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
 
 
-def _packed(rows: tuple[np.ndarray[Any, Any], ...]) -> bytes:
-    """Rows of a table's arrays as records: each row's arrays as doubles, one after the other."""
-    count = len(rows[0])
-    return np.concatenate([array.reshape(count, -1) for array in rows], axis=1,
-                          dtype="<f8").tobytes()
-
-
 def record_layout() -> str:
-    """A name for the layout of every kind's record (sizes and order of its arrays), so a
-    shared store keeps records of different layouts under different keys: state written by
-    another version of the kernel is never read as this one's."""
+    """A name for the layout of every kind's record (sizes and order of its arrays, the empty
+    row records are told from, their format), so a shared store keeps records of different
+    layouts under different keys: state written by another version of the kernel is never
+    read as this one's."""
     description = repr([(kernel.RINGS, kernel.SETS, kernel.KIND_SERIES, kernel.KIND_SCALARS,
-                         kernel.SCALARS, kernel.SERIES)]).encode()
+                         kernel.SCALARS, kernel.SERIES, kernel.SCALAR_DEFAULTS,
+                         records.RECORD_FORMAT)]).encode()
     return blake2b(description, digest_size=4).hexdigest()
 
 

@@ -1,0 +1,209 @@
+"""An entity's record, as a shared store keeps it: what its row holds beyond an empty one.
+
+A row of the compiled features' tables (``tables.KindTable``) is mostly empty: ring buckets
+no transaction reached, member columns not in use. Stored whole, a customer's row is 5.9 KB
+and the rows one payment reads and writes about 20 KB each way; on the simulator's traffic a
+customer's row holds 84 doubles that differ from an empty row on average, an IP's 9 of 167, a
+busy merchant's 274 of 526. A record keeps only those: read as doubles one after the other
+(the row's arrays in order, integers as doubles), the positions whose 64 bits differ from
+the empty row's, then their values,
+
+    n positions (little-endian uint16, strictly increasing) | n values (little-endian float64)
+
+so a record is ``10 n`` bytes and an entity never seen has the empty record. Bits are compared
+and copied as they are, so every double comes back identical (-0.0 and NaN included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from paytrust.risk.engine.features.kernel import TableArrays
+
+BitsArray = npt.NDArray[np.int64]  # doubles read as their 64 bits
+MAX_ROW_DOUBLES = 1 << 16  # a position is a uint16
+_POSITION_BYTES, _VALUE_BYTES = 2, 8
+_ITEM_BYTES = _POSITION_BYTES + _VALUE_BYTES
+RECORD_FORMAT = "sparse: uint16 positions, then float64 values"  # part of the keys' layout
+
+
+class MalformedRecord(ValueError):
+    """A record that no row of this layout encodes to."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"record {index} is not a record of this layout")
+        self.index = index
+
+
+def encode(table: TableArrays, slots: Sequence[int], empty: npt.NDArray[np.float64]
+           ) -> list[bytes]:
+    """The record of the row at each of ``slots`` of ``table`` (``empty``: the row of an
+    entity never seen, as doubles)."""
+    data, ends = _encode(table, np.asarray(slots, dtype=np.int64), _bits(empty))
+    blob = data.tobytes()
+    bounds = ends.tolist()
+    return [blob[start:end] for start, end in zip([0, *bounds], bounds, strict=False)]
+
+
+def decode(table: TableArrays, stored: Sequence[bytes | None],
+           empty: npt.NDArray[np.float64]) -> None:
+    """Make rows ``0 .. len(stored)-1`` of ``table`` the rows of ``stored`` (``None``: an
+    entity never seen). Raises ``MalformedRecord`` naming the first that is not a record of
+    rows like ``empty``, having changed nothing."""
+    present = [record or b"" for record in stored]
+    lengths = np.array([len(record) for record in present], dtype=np.int64)
+    blob = np.frombuffer(b"".join(present), dtype=np.uint8)
+    malformed = _decode(blob, lengths, _bits(empty), table)
+    if malformed >= 0:
+        raise MalformedRecord(int(malformed))
+
+
+def row(table: TableArrays, slot: int) -> npt.NDArray[np.float64]:
+    """The row at ``slot`` of ``table`` as a record reads it: its arrays as doubles, one after
+    the other (member hashes are 53 bits: a double holds them exactly)."""
+    width = sum(array[slot].size for array in table)
+    doubles = np.empty(width, dtype=np.float64)
+    _gather(table, slot, doubles)
+    return doubles
+
+
+def _bits(doubles: npt.NDArray[np.float64]) -> BitsArray:
+    if len(doubles) > MAX_ROW_DOUBLES:
+        raise ValueError(f"rows of {len(doubles)} doubles do not fit a record")
+    return np.ascontiguousarray(doubles, dtype=np.float64).view(np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _gather(table: TableArrays, slot: int, row: npt.NDArray[np.float64]) -> None:
+    """The row at ``slot`` as doubles: its arrays one after the other."""
+    buckets, scalars, hashes, times, counts = table
+    at = 0
+    for bucket in range(buckets.shape[1]):
+        for column in range(buckets.shape[2]):
+            row[at] = buckets[slot, bucket, column]
+            at += 1
+    for column in range(scalars.shape[1]):
+        row[at] = scalars[slot, column]
+        at += 1
+    for column in range(hashes.shape[1]):
+        row[at] = float(hashes[slot, column])
+        at += 1
+    for column in range(times.shape[1]):
+        row[at] = times[slot, column]
+        at += 1
+    for column in range(counts.shape[1]):
+        row[at] = float(counts[slot, column])
+        at += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _scatter(row: npt.NDArray[np.float64], table: TableArrays, slot: int) -> None:
+    """``_gather`` undone."""
+    buckets, scalars, hashes, times, counts = table
+    at = 0
+    for bucket in range(buckets.shape[1]):
+        for column in range(buckets.shape[2]):
+            buckets[slot, bucket, column] = row[at]
+            at += 1
+    for column in range(scalars.shape[1]):
+        scalars[slot, column] = row[at]
+        at += 1
+    for column in range(hashes.shape[1]):
+        hashes[slot, column] = int(row[at])
+        at += 1
+    for column in range(times.shape[1]):
+        times[slot, column] = row[at]
+        at += 1
+    for column in range(counts.shape[1]):
+        counts[slot, column] = int(row[at])
+        at += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _encode(table: TableArrays, slots: BitsArray, empty: BitsArray
+            ) -> tuple[npt.NDArray[np.uint8], BitsArray]:
+    """The records of the rows at ``slots``, one after the other, and where each ends."""
+    width = len(empty)
+    rows = np.empty((len(slots), width), dtype=np.float64)
+    for row in range(len(slots)):
+        _gather(table, slots[row], rows[row])
+    bits = rows.view(np.int64)
+    ends = np.empty(len(slots), dtype=np.int64)
+    end = 0
+    for row in range(len(slots)):
+        for column in range(width):
+            if bits[row, column] != empty[column]:
+                end += _ITEM_BYTES
+        ends[row] = end
+    data = np.empty(end, dtype=np.uint8)
+    start = 0
+    for row in range(len(slots)):
+        position_at = start
+        value_at = start + (ends[row] - start) // _ITEM_BYTES * _POSITION_BYTES
+        for column in range(width):
+            value = bits[row, column]
+            if value != empty[column]:
+                data[position_at] = column & 0xFF
+                data[position_at + 1] = column >> 8
+                position_at += _POSITION_BYTES
+                for byte in range(_VALUE_BYTES):
+                    data[value_at + byte] = (value >> (8 * byte)) & 0xFF
+                value_at += _VALUE_BYTES
+        start = ends[row]
+    return data, ends
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _position(data: npt.NDArray[np.uint8], at: int) -> np.int64:
+    """The little-endian uint16 at byte ``at``."""
+    return np.int64(data[at]) | (np.int64(data[at + 1]) << 8)
+
+
+@numba.njit(cache=True, nogil=True)
+def _malformed(data: npt.NDArray[np.uint8], lengths: BitsArray, width: int) -> int:
+    """The index of the first record (``lengths`` of them in ``data``) that is not one of
+    rows ``width`` doubles long, or -1."""
+    start = 0
+    for record in range(len(lengths)):
+        if lengths[record] % _ITEM_BYTES:
+            return record
+        previous = np.int64(-1)
+        for item in range(lengths[record] // _ITEM_BYTES):
+            column = _position(data, start + _POSITION_BYTES * item)
+            if column <= previous or column >= width:  # out of order, repeated or outside
+                return record
+            previous = column
+        start += lengths[record]
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _decode(data: npt.NDArray[np.uint8], lengths: BitsArray, empty: BitsArray,
+            table: TableArrays) -> int:
+    """Rows ``0 ..`` of ``table`` from the records in ``data``; or, changing nothing, the
+    index of the first malformed record (-1 when none is)."""
+    width = len(empty)
+    malformed = _malformed(data, lengths, width)
+    if malformed >= 0:
+        return malformed
+    row = np.empty(width, dtype=np.float64)
+    bits = row.view(np.int64)
+    start = 0
+    for record in range(len(lengths)):
+        bits[:] = empty
+        count = lengths[record] // _ITEM_BYTES
+        value_at = start + _POSITION_BYTES * count
+        for item in range(count):
+            column = _position(data, start + _POSITION_BYTES * item)
+            value = np.int64(0)
+            for byte in range(_VALUE_BYTES):
+                value |= np.int64(data[value_at + byte]) << (8 * byte)
+            value_at += _VALUE_BYTES
+            bits[column] = value
+        _scatter(row, table, record)
+        start += lengths[record]
+    return -1
