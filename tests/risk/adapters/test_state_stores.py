@@ -174,6 +174,29 @@ async def test_a_batch_that_cannot_write_fails_whole(
     assert await shared_store.client.exists(*others) == 0
 
 
+async def test_a_record_it_cannot_read_is_scored_as_new_and_mended(
+    shared_store: RedisStateStore, caplog: pytest.LogCaptureFixture,
+) -> None:
+    history = random_stream(5, 40, customers=1)
+    await _scorer(shared_store).score_batch(history)
+    customer = (EntityKind.CUSTOMER, history[0].customer_id)
+    await shared_store.client.set(shared_store.key(customer), b"not a record")
+    txn = make_txn(history[-1].occurred_at, customer_id=history[0].customer_id)
+
+    result = await _scorer(shared_store).score(txn)
+
+    assert result.features["customer.history_count"] == 0  # scored as a customer never seen
+    assert "not one this version reads" in caplog.text
+    mended = await shared_store.tables([customer])
+    assert _row(mended.customer, mended.customer.slots[customer[1]]) == _row(
+        *_only(_memory_tables_after([txn]).customer))
+
+
+def _only(table: KindTable) -> tuple[KindTable, int]:
+    (slot,) = table.slots.values()
+    return table, slot
+
+
 async def test_an_unreachable_redis_is_reported_as_unavailable() -> None:
     nobody = RedisStateStore.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
     try:
