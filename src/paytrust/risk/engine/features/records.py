@@ -17,6 +17,7 @@ and copied as they are, so every double comes back identical (-0.0 and NaN inclu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numba
 import numpy as np
@@ -81,46 +82,36 @@ def _bits(doubles: npt.NDArray[np.float64]) -> BitsArray:
 def _gather(table: TableArrays, slot: int, row: npt.NDArray[np.float64]) -> None:
     """The row at ``slot`` as doubles: its arrays one after the other."""
     buckets, scalars, hashes, times, counts = table
-    at = 0
-    for bucket in range(buckets.shape[1]):
-        for column in range(buckets.shape[2]):
-            row[at] = buckets[slot, bucket, column]
-            at += 1
-    for column in range(scalars.shape[1]):
-        row[at] = scalars[slot, column]
-        at += 1
-    for column in range(hashes.shape[1]):
-        row[at] = float(hashes[slot, column])
-        at += 1
-    for column in range(times.shape[1]):
-        row[at] = times[slot, column]
-        at += 1
-    for column in range(counts.shape[1]):
-        row[at] = float(counts[slot, column])
-        at += 1
+    at = _put(row, 0, buckets[slot].reshape(-1))
+    at = _put(row, at, scalars[slot])
+    at = _put(row, at, hashes[slot])
+    at = _put(row, at, times[slot])
+    _put(row, at, counts[slot])
 
 
 @numba.njit(cache=True, nogil=True)
 def _scatter(row: npt.NDArray[np.float64], table: TableArrays, slot: int) -> None:
     """``_gather`` undone."""
     buckets, scalars, hashes, times, counts = table
-    at = 0
-    for bucket in range(buckets.shape[1]):
-        for column in range(buckets.shape[2]):
-            buckets[slot, bucket, column] = row[at]
-            at += 1
-    for column in range(scalars.shape[1]):
-        scalars[slot, column] = row[at]
-        at += 1
-    for column in range(hashes.shape[1]):
-        hashes[slot, column] = int(row[at])
-        at += 1
-    for column in range(times.shape[1]):
-        times[slot, column] = row[at]
-        at += 1
-    for column in range(counts.shape[1]):
-        counts[slot, column] = int(row[at])
-        at += 1
+    at = _take(row, 0, buckets[slot].reshape(-1))
+    at = _take(row, at, scalars[slot])
+    at = _take(row, at, hashes[slot])
+    at = _take(row, at, times[slot])
+    _take(row, at, counts[slot])
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _put(row: npt.NDArray[np.float64], at: int, values: npt.NDArray[Any]) -> int:
+    """Copy ``values`` into ``row`` from ``at`` (integers as doubles); where they end."""
+    row[at:at + values.size] = values
+    return at + values.size
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _take(row: npt.NDArray[np.float64], at: int, values: npt.NDArray[Any]) -> int:
+    """``_put`` undone."""
+    values[:] = row[at:at + values.size]
+    return at + values.size
 
 
 @numba.njit(cache=True, nogil=True)
