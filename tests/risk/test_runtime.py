@@ -140,14 +140,7 @@ def test_the_state_store_given_is_used_even_while_it_is_empty(database: Database
 async def test_concurrent_requests_are_scored_as_one_batch_in_arrival_order(
     runtime: RiskRuntime,
 ) -> None:
-    batches: list[int] = []
-    score_batch = runtime.scorer.score_batch
-
-    async def counting(txns: Sequence[Transaction], locale: str = "en") -> list[ScoreResult]:
-        batches.append(len(txns))
-        return await score_batch(txns, locale)
-
-    runtime.scorer.score_batch = counting  # type: ignore[method-assign]
+    batches = _count_batches(runtime)
     # The same customer five times: each payment must see the ones before it.
     txns = [make_txn(at=i, amount_minor=1_000) for i in range(5)]
     answers = await asyncio.gather(*(runtime.score([txn]) for txn in txns))
@@ -162,6 +155,50 @@ async def test_concurrent_requests_are_scored_as_one_batch_in_arrival_order(
     finally:
         await alone.stop()
     assert [a[0]["score"] for a in answers] == pytest.approx([a["score"] for a in one_by_one])
+
+
+def _count_batches(runtime: RiskRuntime) -> list[int]:
+    """The size of each batch ``runtime`` scores from now on."""
+    batches: list[int] = []
+    score_batch = runtime.scorer.score_batch
+
+    async def counting(txns: Sequence[Transaction], locale: str = "en") -> list[ScoreResult]:
+        batches.append(len(txns))
+        return await score_batch(txns, locale)
+
+    runtime.scorer.score_batch = counting  # type: ignore[method-assign]
+    return batches
+
+
+async def _score_after_turns(runtime: RiskRuntime, txn: Transaction, turns: int
+                             ) -> list[dict[str, object]]:
+    """Score ``txn`` as a request whose bytes arrive ``turns`` turns of the loop from now."""
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    return await runtime.score([txn])
+
+
+async def test_requests_arriving_over_a_few_turns_of_the_loop_are_scored_together(
+    runtime: RiskRuntime,
+) -> None:
+    batches = _count_batches(runtime)
+    txns = [make_txn(at=i) for i in range(3)]
+    await asyncio.gather(*(_score_after_turns(runtime, txn, turns)
+                           for turns, txn in enumerate(txns)))
+    assert batches == [3]
+
+
+async def test_a_batch_waits_only_a_few_turns_for_requests_still_arriving(
+    runtime: RiskRuntime,
+) -> None:
+    batches = _count_batches(runtime)
+    txns = [make_txn(at=i) for i in range(3 * runtime_module.GATHER_TURNS)]
+    answers = await asyncio.gather(*(_score_after_turns(runtime, txn, turns)
+                                     for turns, txn in enumerate(txns)))
+    assert 1 < batches[0] <= runtime_module.GATHER_TURNS + 2  # one request a turn joined
+    assert sum(batches) == len(txns)
+    assert [answer[0]["transaction_id"] for answer in answers] == [
+        txn.transaction_id for txn in txns]
 
 
 async def test_a_request_that_fails_in_a_batch_fails_alone(runtime: RiskRuntime) -> None:
