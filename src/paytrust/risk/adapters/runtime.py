@@ -90,6 +90,8 @@ def open_state_store(settings: RiskSettings) -> StateStore:
 
 def refuse_duplicate_ids(txns: Sequence[Transaction]) -> None:
     """A batch names each transaction once (400 naming the second occurrence)."""
+    if len(txns) < 2:  # most requests: nothing to compare
+        return
     first_index: dict[str, int] = {}
     for index, txn in enumerate(txns):
         earlier = first_index.setdefault(txn.transaction_id, index)
