@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from paytrust.console.templating import principal_of, render
+from paytrust.console.templating import render
 from paytrust.console.views._flow import HOME, LOGIN
 from paytrust.platform.errors import (
     DomainError,
@@ -26,7 +26,7 @@ from paytrust.platform.errors import (
     Unauthenticated,
     status_of,
 )
-from paytrust.platform.identity.deps import current_principal
+from paytrust.platform.identity.deps import current_principal, resolved_principal
 
 
 def wants_console_page(request: Request) -> bool:
@@ -37,7 +37,7 @@ def wants_console_page(request: Request) -> bool:
 
 async def _resolve_principal_quietly(request: Request) -> None:
     """Show the navigation on a 404 page if the visitor is signed in; no route resolved it."""
-    if principal_of(request) is None:
+    if resolved_principal(request) is None:
         with contextlib.suppress(DomainError):
             await current_principal(request)
 

@@ -15,7 +15,7 @@ from paytrust.console.navigation import visible_navigation
 from paytrust.console.signing import settings_of
 from paytrust.platform.i18n import negotiate_locale
 from paytrust.platform.i18n.jinja import install_i18n
-from paytrust.platform.identity.principal import Principal
+from paytrust.platform.identity.deps import resolved_principal
 
 LOCALE_COOKIE = "paytrust_locale"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -49,14 +49,8 @@ def add_template_directory(directory: Path) -> None:
     _loader.searchpath.append(str(directory))
 
 
-def principal_of(request: Request) -> Principal | None:
-    """The caller resolved by this request's permission check, if any."""
-    principal: Principal | None = getattr(request.state, "principal", None)
-    return principal
-
-
 def request_locale(request: Request) -> str:
-    principal = principal_of(request)
+    principal = resolved_principal(request)
     return negotiate_locale(
         preference=principal.locale if principal else None,
         cookie=request.cookies.get(LOCALE_COOKIE),
@@ -69,7 +63,7 @@ def render(
     request: Request, template: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     """Render a console page in the request's language, with the caller's navigation."""
-    principal = principal_of(request)
+    principal = resolved_principal(request)
     page_context = {
         "request": request,
         "locale": request_locale(request),
