@@ -102,14 +102,28 @@ def _api_key_resolved(lookup_id: str, credential: str, lookup: asyncio.Future[Pr
 
 async def current_principal(request: Request) -> Principal:
     """The authenticated caller, or 401."""
+    return _cached_principal(request) or await _resolved_principal(request)
+
+
+def _cached_principal(request: Request) -> Principal | None:
+    """The caller if its credential is in the cache: no database, and no coroutine to run
+    (the scoring routes call this first, on every payment)."""
+    found = _credentials(request)
+    principal = None if found is None else cache.get(*found)
+    if principal is not None:
+        request.scope[_PRINCIPAL_KEY] = principal
+    return principal
+
+
+async def _resolved_principal(request: Request) -> Principal:
+    """The caller looked up in the database (``_cached_principal`` found none), or 401."""
     found = _credentials(request)
     if found is None:
         raise Unauthenticated("sign in or send an API key")
     kind, credential = found
-    principal = cache.get(kind, credential)
-    if principal is None and kind == "api_key":
+    if kind == "api_key":
         principal = await _resolve_api_key(get_database(request), credential)
-    elif principal is None:  # sessions touch last-seen on every request, so are not cached
+    else:  # sessions touch last-seen on every request, so are not cached
         principal = await run_in_threadpool(_resolve, get_database(request), kind, credential)
     request.scope[_PRINCIPAL_KEY] = principal
     return principal
@@ -123,7 +137,10 @@ def resolved_principal(request: Request) -> Principal | None:
 
 async def authorised(request: Request, permission: str) -> Principal:
     """The caller if it holds ``permission``; 401 / 403 otherwise."""
-    principal = await current_principal(request)
+    return _permitted(await current_principal(request), permission)
+
+
+def _permitted(principal: Principal, permission: str) -> Principal:
     if not principal.can(permission):
         raise PermissionDenied(f"requires permission {permission!r}")
     return principal
@@ -198,7 +215,8 @@ class DirectRoute(APIRoute):
         endpoint = self.endpoint
 
         async def handler(request: Request) -> Response:
-            response: Response = await endpoint(request, await authorised(request, permission))
+            caller = _cached_principal(request) or await _resolved_principal(request)
+            response: Response = await endpoint(request, _permitted(caller, permission))
             return response
 
         return handler
