@@ -17,9 +17,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -45,8 +45,10 @@ _ALERT_SEVERITY = {Decision.REVIEW: AlertSeverity.MEDIUM, Decision.BLOCK: AlertS
 _MAX_RETRY_DELAY_S = 5.0
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredTransaction:
+class ScoredTransaction(NamedTuple):
+    """A scored transaction for the recorder (a named tuple: made for every payment, at half
+    a frozen dataclass's cost)."""
+
     transaction: Transaction
     result: ScoreResult
     scored_at: datetime
