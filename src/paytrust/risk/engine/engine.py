@@ -142,11 +142,13 @@ class Engine:
         state = tables.compute(txns, self.config)
         lists, config = self.lists, self.config
         clock = None if now is None else now.timestamp()
-        rows = [
-            transaction_values(txn, config) + state_row + lists.values(
-                txn, txn.occurred_at.timestamp() if clock is None else clock) + [None]
-            for txn, state_row in zip(txns, state_rows(state), strict=True)
-        ]
+        rows = []
+        for txn, state_row in zip(txns, state_rows(state), strict=True):
+            row = transaction_values(txn, config)  # a fresh list, extended in place
+            row += state_row
+            row += lists.values(txn, txn.occurred_at.timestamp() if clock is None else clock)
+            row.append(None)  # the model's score, set by _decide
+            rows.append(row)
         champion, challenger = (
             self._scores(model, state, rows) for model in (self.model, self.challenger))
         return self._decide_all(txns, rows, champion, challenger, locale)
