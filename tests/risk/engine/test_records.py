@@ -17,7 +17,7 @@ _KIND_INDEXES = range(len(kernel.KINDS))
 
 
 def _row_bits(table: KindTable, slot: int) -> list[int]:
-    return records.row(table.arrays, slot).view(np.int64).tolist()
+    return records.row_bits(table.arrays, slot).tolist()
 
 
 def _fill(table: KindTable, slots: int, seed: int, density: float) -> None:
@@ -71,7 +71,7 @@ def test_records_of_real_state_are_a_fraction_of_the_rows() -> None:
     tables = FeatureTables(member_hash)
     tables.compute(random_stream(11, 600, customers=20), DEFAULT_CONFIG)
     for table in tables.tables:
-        row_bytes = 8 * len(records.row(table.arrays, 0))
+        row_bytes = 8 * len(records.row_bits(table.arrays, 0))
         sizes = [len(record) for record in table.records(list(table.slots.values()))]
         assert max(sizes) < row_bytes, kernel.KINDS[table.kind]
         assert sum(sizes) < sum(row_bytes for _ in sizes) / 2, kernel.KINDS[table.kind]

@@ -40,42 +40,36 @@ class MalformedRecord(ValueError):
         self.index = index
 
 
-def encode(table: TableArrays, slots: Sequence[int], empty: npt.NDArray[np.float64]
-           ) -> list[bytes]:
-    """The record of the row at each of ``slots`` of ``table`` (``empty``: the row of an
-    entity never seen, as doubles)."""
-    data, ends = _encode(table, np.asarray(slots, dtype=np.int64), _bits(empty))
+def encode(table: TableArrays, slots: Sequence[int], empty: BitsArray) -> list[bytes]:
+    """The record of the row at each of ``slots`` of ``table`` (``empty``: ``row_bits`` of an
+    entity never seen)."""
+    data, ends = _encode(table, np.asarray(slots, dtype=np.int64), empty)
     blob = data.tobytes()
     bounds = ends.tolist()
     return [blob[start:end] for start, end in zip([0, *bounds], bounds, strict=False)]
 
 
-def decode(table: TableArrays, stored: Sequence[bytes | None],
-           empty: npt.NDArray[np.float64]) -> None:
+def decode(table: TableArrays, stored: Sequence[bytes | None], empty: BitsArray) -> None:
     """Make rows ``0 .. len(stored)-1`` of ``table`` the rows of ``stored`` (``None``: an
     entity never seen). Raises ``MalformedRecord`` naming the first that is not a record of
     rows like ``empty``, having changed nothing."""
     present = [record or b"" for record in stored]
     lengths = np.array([len(record) for record in present], dtype=np.int64)
     blob = np.frombuffer(b"".join(present), dtype=np.uint8)
-    malformed = _decode(blob, lengths, _bits(empty), table)
+    malformed = _decode(blob, lengths, empty, table)
     if malformed >= 0:
         raise MalformedRecord(int(malformed))
 
 
-def row(table: TableArrays, slot: int) -> npt.NDArray[np.float64]:
+def row_bits(table: TableArrays, slot: int) -> BitsArray:
     """The row at ``slot`` of ``table`` as a record reads it: its arrays as doubles, one after
-    the other (member hashes are 53 bits: a double holds them exactly)."""
+    the other (member hashes are 53 bits: a double holds them exactly), each as its bits."""
     width = sum(array[slot].size for array in table)
+    if width > MAX_ROW_DOUBLES:
+        raise ValueError(f"rows of {width} doubles do not fit a record")
     doubles = np.empty(width, dtype=np.float64)
     _gather(table, slot, doubles)
-    return doubles
-
-
-def _bits(doubles: npt.NDArray[np.float64]) -> BitsArray:
-    if len(doubles) > MAX_ROW_DOUBLES:
-        raise ValueError(f"rows of {len(doubles)} doubles do not fit a record")
-    return np.ascontiguousarray(doubles, dtype=np.float64).view(np.int64)
+    return doubles.view(np.int64)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -116,7 +116,7 @@ class KindTable:
         self._shapes = ((self._bucket_count, self._bucket_width), (scalar_count,),
                         (self._member_columns,), (self._member_columns,), (self._set_count,))
         self._dtypes = (np.float64, np.float64, np.int64, np.float64, np.int64)
-        self._empty_row = records.row(self._never_seen(), 0)
+        self._empty_bits = records.row_bits(self._never_seen(), 0)  # computed once
         self._maps = [_anonymous_map(capacity * self._row_bytes(position))
                       for position in range(len(self._shapes))]
         self._arrays: kernel.TableArrays = self._views(capacity)
@@ -175,7 +175,7 @@ class KindTable:
 
     def records(self, slots: Sequence[int]) -> list[bytes]:
         """``record`` of each slot, encoded together."""
-        return records.encode(self.arrays, slots, self._empty_row)
+        return records.encode(self.arrays, slots, self._empty_bits)
 
     def load(self, entity_ids: Sequence[str], stored: Sequence[bytes | None]) -> None:
         """Make these entities the table's only rows, each from its record (``None`` for
@@ -184,7 +184,7 @@ class KindTable:
         count = len(entity_ids)
         while self.capacity < count:
             self._grow()
-        records.decode(self._arrays, stored, self._empty_row)
+        records.decode(self._arrays, stored, self._empty_bits)
         self.slots = dict(zip(entity_ids, range(count), strict=True))
         self._ids = list(entity_ids)
         self._free = []
