@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from paytrust.platform.db import Database
 from paytrust.platform.errors import DomainError, PermissionDenied, Unauthenticated
+from paytrust.platform.headers import header
 from paytrust.platform.identity import cache
 from paytrust.platform.identity import service as identity_service
 from paytrust.platform.identity.principal import Principal
@@ -55,10 +56,10 @@ DbSession = Annotated[Session, Depends(_db_session)]
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
-    api_key = request.headers.get("x-api-key")
+    api_key = header(request, b"x-api-key")
     if api_key:
         return "api_key", api_key
-    authorization = request.headers.get("authorization", "")
+    authorization = header(request, b"authorization") or ""
     scheme, _, value = authorization.partition(" ")
     if scheme.lower() == "bearer" and value:
         return "api_key", value.strip()

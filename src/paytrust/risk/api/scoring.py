@@ -22,6 +22,7 @@ from paytrust.platform.errors import (
     ValidationFailed,
     problem_schema,
 )
+from paytrust.platform.headers import header
 from paytrust.platform.i18n import locale_from_accept_language
 from paytrust.platform.i18n.chinese import to_traditional
 from paytrust.platform.identity.deps import DirectRoute, require
@@ -88,7 +89,7 @@ def _runtime(request: Request) -> RiskRuntime:
 def _parse(request: Request, body: bytes) -> list[Transaction]:
     try:
         return parse_payload(
-            request.headers.get("content-type", ""), body, now=datetime.now(UTC),
+            header(request, b"content-type") or "", body, now=datetime.now(UTC),
             card_token_key=card_token_key(request.app.state.settings),
         )
     except FormatError as error:
@@ -112,7 +113,7 @@ async def _score(request: Request) -> tuple[list[Answer], str]:
     if len(txns) > MAX_BATCH:
         raise InvalidTransaction(f"at most {MAX_BATCH} transactions per request",
                                  field="transactions")
-    locale = reason_locale(request.headers.get("accept-language"))
+    locale = reason_locale(header(request, b"accept-language"))
     try:
         answers = await _runtime(request).score(txns, _ANSWER_LANGUAGES[locale][0])
     except StateStoreUnavailable as error:  # nothing was scored or recorded: retry later
