@@ -111,33 +111,39 @@ def _take(row: npt.NDArray[np.float64], at: int, values: npt.NDArray[Any]) -> in
 @numba.njit(cache=True, nogil=True)
 def _encode(table: TableArrays, slots: BitsArray, empty: BitsArray
             ) -> tuple[npt.NDArray[np.uint8], BitsArray]:
-    """The records of the rows at ``slots``, one after the other, and where each ends."""
+    """The records of the rows at ``slots``, one after the other, and where each ends. One
+    pass over each row finds the positions that differ; writing them goes over those only
+    (a second pass over the whole row cost as much as the rest together)."""
     width = len(empty)
     rows = np.empty((len(slots), width), dtype=np.float64)
-    for row in range(len(slots)):
-        _gather(table, slots[row], rows[row])
     bits = rows.view(np.int64)
+    differing = np.empty((len(slots), width), dtype=np.int64)
     ends = np.empty(len(slots), dtype=np.int64)
     end = 0
     for row in range(len(slots)):
+        _gather(table, slots[row], rows[row])
+        count = 0
         for column in range(width):
             if bits[row, column] != empty[column]:
-                end += _ITEM_BYTES
+                differing[row, count] = column
+                count += 1
+        end += count * _ITEM_BYTES
         ends[row] = end
     data = np.empty(end, dtype=np.uint8)
     start = 0
     for row in range(len(slots)):
+        count = (ends[row] - start) // _ITEM_BYTES
         position_at = start
-        value_at = start + (ends[row] - start) // _ITEM_BYTES * _POSITION_BYTES
-        for column in range(width):
+        value_at = start + count * _POSITION_BYTES
+        for item in range(count):
+            column = differing[row, item]
+            data[position_at] = column & 0xFF
+            data[position_at + 1] = column >> 8
+            position_at += _POSITION_BYTES
             value = bits[row, column]
-            if value != empty[column]:
-                data[position_at] = column & 0xFF
-                data[position_at + 1] = column >> 8
-                position_at += _POSITION_BYTES
-                for byte in range(_VALUE_BYTES):
-                    data[value_at + byte] = (value >> (8 * byte)) & 0xFF
-                value_at += _VALUE_BYTES
+            for byte in range(_VALUE_BYTES):
+                data[value_at + byte] = (value >> (8 * byte)) & 0xFF
+            value_at += _VALUE_BYTES
         start = ends[row]
     return data, ends
 
