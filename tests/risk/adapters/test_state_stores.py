@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 from redis import Redis
+from redis.connection import Connection
 
 from paytrust.risk.adapters import state_redis
 from paytrust.risk.adapters.scorer import Scorer
@@ -295,3 +296,16 @@ async def test_the_memory_store_lets_the_loop_run_between_slices_of_eviction() -
     assert evicted == count + 1  # every customer and their one account
     assert turns - started >= 3  # the other task ran between the slices
     assert len(store) == 0
+
+
+@pytest.mark.parametrize("lengths", [(0,), (1, 4095), (4096, 4097), (70_000, 3, 0)])
+def test_commands_go_out_as_redis_py_encodes_them(lengths: tuple[int, ...]) -> None:
+    """The store writes RESP itself: byte for byte what redis-py sends, for arguments on both
+    sides of the precomputed length headers and holding CRLF."""
+    generator = random.Random(sum(lengths))
+    arguments = [bytes(generator.choice(b"ab\r\n\x00") for _ in range(length))
+                 for length in lengths]
+    commands = [(b"MSET", *arguments), (b"EXEC",)]
+    packed = Connection().pack_command
+    assert state_redis._wire(commands) == b"".join(
+        chunk for command in commands for chunk in packed(*command))
