@@ -117,7 +117,7 @@ def _encode(table: TableArrays, slots: BitsArray, empty: BitsArray
     width = len(empty)
     rows = np.empty((len(slots), width), dtype=np.float64)
     bits = rows.view(np.int64)
-    differing = np.empty((len(slots), width), dtype=np.int64)
+    differing = np.empty((len(slots), width), dtype=np.uint16)  # positions are uint16
     ends = np.empty(len(slots), dtype=np.int64)
     end = 0
     for row in range(len(slots)):
