@@ -129,8 +129,9 @@ async def test_a_record_is_the_row_of_the_kernel_table(shared_store: RedisStateS
     expected = _memory_tables_after(txns)
     for kind, table in zip(_KINDS, expected.tables, strict=True):
         for entity_id, slot in table.slots.items():
-            stored = await shared_store.client.get(shared_store.key((kind, entity_id)))
-            assert stored is not None
+            value = await shared_store.client.get(shared_store.key((kind, entity_id)))
+            assert value is not None
+            stored = value[state_redis.VERSION_BYTES:]
             assert stored == table.record(slot)
             reloaded = KindTable(table.kind)
             reloaded.load([entity_id], [stored])
@@ -173,6 +174,60 @@ async def test_a_batch_that_cannot_write_fails_whole(
     assert await shared_store.client.get(customer) == b"another scorer's record"
     others = [shared_store.key(key) for key in state_keys(txn)[1:]]
     assert await shared_store.client.exists(*others) == 0
+
+
+async def test_a_record_written_meanwhile_gets_the_batch_applied_to_it_again(
+    shared_store: RedisStateStore,
+) -> None:
+    """Another scorer writes a record between this batch's read and its write: the write is
+    refused whole, and the batch's updates are applied again, to that scorer's record."""
+    earlier, txn = make_txn(at=0, amount_minor=1_000), make_txn(at=1, amount_minor=2_000)
+    customer = shared_store.key((EntityKind.CUSTOMER, txn.customer_id))
+    theirs = _memory_tables_after([earlier]).customer
+    their_value = b"theirs-1" + theirs.record(theirs.slots[txn.customer_id])
+    with Redis.from_url(REDIS_URL) as interloper:
+        def score_while_another_scorer_writes(tables: FeatureTables) -> None:
+            tables.compute([txn], DEFAULT_CONFIG)
+            interloper.set(customer, their_value)
+
+        await shared_store.score_with([txn], DEFAULT_CONFIG, score_while_another_scorer_writes)
+    assert shared_store.conflicts == 1
+    value = await shared_store.client.get(customer)
+    assert value is not None
+    assert value[:state_redis.VERSION_BYTES] != b"theirs-1"
+    stored = await shared_store.tables([(EntityKind.CUSTOMER, txn.customer_id)])
+    both = _memory_tables_after([earlier, txn]).customer
+    assert _row(stored.customer, 0) == _row(both, both.slots[txn.customer_id])
+
+
+async def test_a_record_that_expires_meanwhile_gets_the_batch_applied_to_a_new_entity(
+    shared_store: RedisStateStore,
+) -> None:
+    earlier, txn = make_txn(at=0), make_txn(at=1)
+    await _scorer(shared_store).score(earlier)
+    customer = shared_store.key((EntityKind.CUSTOMER, txn.customer_id))
+    with Redis.from_url(REDIS_URL) as interloper:
+        def score_while_the_record_expires(tables: FeatureTables) -> None:
+            tables.compute([txn], DEFAULT_CONFIG)
+            interloper.delete(customer)
+
+        await shared_store.score_with([txn], DEFAULT_CONFIG, score_while_the_record_expires)
+    assert shared_store.conflicts == 1
+    stored = await shared_store.tables([(EntityKind.CUSTOMER, txn.customer_id)])
+    alone = _memory_tables_after([txn]).customer
+    assert _row(stored.customer, 0) == _row(alone, alone.slots[txn.customer_id])
+
+
+async def test_every_write_stores_a_new_version(shared_store: RedisStateStore) -> None:
+    customer = shared_store.key((EntityKind.CUSTOMER, "c1"))
+    versions = []
+    for at in range(3):
+        await _scorer(shared_store).score(make_txn(at=at))
+        value = await shared_store.client.get(customer)
+        assert value is not None
+        versions.append(value[:state_redis.VERSION_BYTES])
+    assert len(set(versions)) == 3
+    assert all(len(v) == state_redis.VERSION_BYTES for v in versions)
 
 
 async def test_a_record_it_cannot_read_is_scored_as_new_and_mended(
@@ -262,7 +317,7 @@ async def test_members_older_than_the_horizon_are_forgotten(
 
 def test_records_are_keyed_by_their_layout() -> None:
     store = RedisStateStore.from_url(REDIS_URL, prefix="p:")
-    assert store.key((EntityKind.CUSTOMER, "c1")) == f"p:{record_layout()}:customer:c1"
+    assert store.key((EntityKind.CUSTOMER, "c1")) == f"p:{record_layout()}v:customer:c1"
     assert record_layout() == record_layout()
 
 

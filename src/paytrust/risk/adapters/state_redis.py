@@ -1,32 +1,34 @@
 """Entity state in Redis, shared by any number of scoring processes.
 
-Each entity is one string key, ``<prefix><layout>:<kind>:<id>``, holding its *record*: what
-its row of the compiled features' table (ring buckets, scalars, member hashes and times,
-member counts) holds beyond an empty row (``KindTable.record``, ``records.py``). ``<layout>``
-names the records' layout (``record_layout``): a kernel with another layout reads and writes
-other keys, and the old records expire. A batch costs two round trips, each one pipelined
-write of commands on a connection of its own:
+Each entity is one string key, ``<prefix><layout>v:<kind>:<id>``, holding a *version* (8
+random bytes, new with every write) and then its *record*: what its row of the compiled
+features' table (ring buckets, scalars, member hashes and times, member counts) holds beyond
+an empty row (``KindTable.record``, ``records.py``). ``<layout>`` names the records' layout
+(``record_layout``): a kernel with another layout reads and writes other keys, and the old
+records expire. A batch costs two round trips, each one pipelined write of commands:
 
-1. ``WATCH`` the records the batch writes, ``MGET`` every record it reads; they are loaded
-   into scratch tables (``KindTable.load``), on which the engine scores with the same
-   compiled kernel as in memory. The kernel computes the features *and* applies the
-   updates: there is one implementation of both.
-2. ``MULTI``, ``MSET`` of the changed records, their TTLs set to the state horizon (idle
-   entities vanish), ``EXEC``. Redis refuses the whole transaction if another scorer wrote
-   a watched record in between. Then the records are read again, the batch's updates
-   applied to them again (an entity's update depends only on the transaction and that
-   entity), and the write retried.
+1. ``MGET`` every record the batch reads; they are loaded into scratch tables
+   (``KindTable.load``), on which the engine scores with the same compiled kernel as in
+   memory. The kernel computes the features *and* applies the updates: there is one
+   implementation of both.
+2. One script writes the changed records under a new version, their TTLs set to the state
+   horizon (idle entities vanish), only if every one of them is still at the version the
+   batch read; otherwise it writes nothing. The records are then read again, the batch's
+   updates applied to them again (an entity's update depends only on the transaction and
+   that entity), and the write retried.
 
 So every update is applied exactly once to the state it lands on, and scorers sharing a
 Redis lose nothing to each other without holding locks; what a transaction *saw* may
 predate a concurrent transaction of another scorer, as with any two simultaneous payments.
 A batch that cannot write in ``MAX_ATTEMPTS`` rounds fails whole (``StateConflict``).
-Records are whole rows, less their empty parts (about 2 KB a payment each way, against 20 KB
-as plain doubles): Redis moves them at memory speed, while a Lua script that merged updates
-into them cost ~60 us of Redis CPU per transaction, and passing them as script arguments
-~1 us per KB. A record this version cannot read is logged and read as an entity never seen:
-the batch's write replaces it, where failing would fail every payment of that entity until
-the record expired.
+The check is the script's, not ``WATCH``'s: Redis (7.0) compares each watched key with every
+key the connection already watches, so ``WATCH`` costs grow with the square of a batch's keys
+(82 ms of Redis CPU for a batch of 800 payments, ~3,000 keys), where the script's grow with
+their number. Records are whole rows, less their empty parts (about 2 KB a payment each way,
+against 20 KB as plain doubles); a Lua script that merged updates into them cost ~60 us of
+Redis CPU per transaction. A record this version cannot read is logged and read as an entity
+never seen: the batch's write replaces it, where failing would fail every payment of that
+entity until the record expired.
 
 Member hashes are ``member_hash`` (53 bits, the same in every process). A transaction
 spans keys, so on a Redis Cluster they must share a hash slot (a ``{tag}`` in the prefix).
@@ -35,6 +37,7 @@ spans keys, so on a Redis Cluster they must share a hash slot (a ``{tag}`` in th
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar, cast
 
@@ -54,11 +57,23 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _KIND_INDEX = {EntityKind(name): index for index, name in enumerate(kernel.KINDS)}
 MAX_ATTEMPTS = 64  # optimistic write rounds before a batch gives up
+VERSION_BYTES = 8  # a value's first bytes; the script reads them with GETRANGE 0 7
+_NO_VERSION = b""  # what GETRANGE answers for a key Redis does not have
 _TTL = str(STATE_HORIZON_S).encode()
-# Every record written lives until the state horizon (MSET cannot set a TTL; a SET each
-# would cost a reply each). EVAL, not EVALSHA: inside MULTI a missing script could not be
-# loaded and retried, and Redis caches the compiled script by its hash anyway.
-_EXPIRE = b"for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ARGV[1]) end return 0"
+# KEYS: the records the batch writes. ARGV: the TTL, the version each was read at, then the
+# new values. Answers 0 once written, or the position of the first record no longer at its
+# version (nothing written). EVAL, not EVALSHA: Redis caches the compiled script by its
+# hash, and a flushed script cache cannot fail a batch.
+_WRITE_IF_CURRENT = b"""
+local count = #KEYS
+for i = 1, count do
+  if redis.call('GETRANGE', KEYS[i], 0, 7) ~= ARGV[1 + i] then return i end
+end
+for i = 1, count do
+  redis.call('SET', KEYS[i], ARGV[1 + count + i], 'EX', ARGV[1])
+end
+return 0
+"""
 
 
 class StateConflict(StateStoreUnavailable):
@@ -71,7 +86,7 @@ class RedisStateStore:
         self._redis = client
         self._prefix = prefix
         layout = record_layout()
-        self._kind_prefixes = {kind: f"{prefix}{layout}:{kind.value}:".encode()
+        self._kind_prefixes = {kind: f"{prefix}{layout}v:{kind.value}:".encode()
                                for kind in EntityKind}
         self._scratch: list[FeatureTables] = []  # free scratch tables, one per batch in flight
         self.conflicts = 0  # writes refused because another scorer wrote a record first
@@ -117,22 +132,22 @@ class RedisStateStore:
     ) -> _T:
         written, read_only = _keys_of(txns)
         names = {key: self._name(key) for key in (*written, *read_only)}
-        connection: Connection = await (  # a connection of its own: WATCH is per connection
+        connection: Connection = await (
             self._redis.connection_pool.get_connection())  # type: ignore[no-untyped-call]
         try:
-            await self._watch_and_load(connection, tables, written, read_only, names)
+            versions = await self._read(connection, tables, written, read_only, names)
             outcome = score(tables)
             for attempt in range(MAX_ATTEMPTS):
                 if attempt:  # apply the batch again, to the records as they are now
-                    await self._watch_and_load(connection, tables, written, read_only, names)
+                    versions = await self._read(connection, tables, written, read_only, names)
                     tables.compute(txns, config)
-                if await self._store_if_unchanged(connection, tables, written, names):
+                if await self._store_if_current(connection, tables, written, names, versions):
                     return outcome
                 self.conflicts += 1
             raise StateConflict(f"records of this batch kept changing in {MAX_ATTEMPTS} "
                                 "attempts to write them; nothing was written")
         except BaseException:
-            await connection.disconnect()  # it may hold a WATCH or unread replies
+            await connection.disconnect()  # it may hold unread replies
             raise
         finally:
             await self._redis.connection_pool.release(connection)
@@ -141,58 +156,51 @@ class RedisStateStore:
         """Fresh tables holding the entities of ``keys`` that Redis has (for inspection)."""
         wanted = list(keys)
         tables = FeatureTables(member_hash)
-        records = cast("list[bytes | None]", await self._redis.mget(
+        values = cast("list[bytes | None]", await self._redis.mget(
             [self._name(key) for key in wanted]) if wanted else [])
-        _load(tables, [], [(key, record) for key, record in zip(wanted, records, strict=True)
-                           if record is not None])
+        _load(tables, [], [(key, _record(value)) for key, value in zip(wanted, values, strict=True)
+                           if value is not None])
         return tables
 
     @staticmethod
-    async def _watch_and_load(connection: Connection, tables: FeatureTables,
-                              written: list[EntityKey], read_only: list[EntityKey],
-                              names: dict[EntityKey, bytes]) -> None:
-        """WATCH the records the batch writes and load every record it reads, in one round
-        trip. Each written key gets a row (empty if Redis has none); a read-only key only if
-        Redis has it (the kernel tells an absent entity by its slot)."""
-        watched = [names[key] for key in written]
+    async def _read(connection: Connection, tables: FeatureTables, written: list[EntityKey],
+                    read_only: list[EntityKey], names: dict[EntityKey, bytes]) -> list[bytes]:
+        """Load every record the batch reads, in one round trip; returns the versions of
+        those it writes. Each written key gets a row (empty if Redis has none); a read-only
+        key only if Redis has it (the kernel tells an absent entity by its slot)."""
         await connection.send_packed_command(_wire([
-            (b"WATCH", *watched), (b"MGET", *watched, *(names[key] for key in read_only))]))
-        await connection.read_response()
-        records = cast("list[bytes | None]", await connection.read_response())
-        present = [(key, record) for key, record in
-                   zip(read_only, records[len(written):], strict=True) if record is not None]
-        _load(tables, list(zip(written, records[:len(written)], strict=True)), present)
+            (b"MGET", *(names[key] for key in written), *(names[key] for key in read_only))]))
+        values = cast("list[bytes | None]", await connection.read_response())
+        present = [(key, _record(value)) for key, value in
+                   zip(read_only, values[len(written):], strict=True) if value is not None]
+        _load(tables, [(key, None if value is None else _record(value))
+                       for key, value in zip(written, values[:len(written)], strict=True)],
+              present)
+        return [_NO_VERSION if value is None else value[:VERSION_BYTES]
+                for value in values[:len(written)]]
 
     @staticmethod
-    async def _store_if_unchanged(connection: Connection, tables: FeatureTables,
-                                  written: list[EntityKey], names: dict[EntityKey, bytes]
-                                  ) -> bool:
-        """Write the rows of ``written`` in one MULTI/EXEC, which Redis refuses (answering
-        nil) if a watched record changed since it was read. Each reply costs microseconds
-        to read, so the transaction holds three commands, not one per record."""
-        by_kind: list[list[EntityKey]] = [[] for _ in tables.tables]
-        for key in written:
-            by_kind[_KIND_INDEX[key[0]]].append(key)
-        keys: list[bytes] = []
-        records: list[bytes] = []
-        for table, kind_keys in zip(tables.tables, by_kind, strict=True):
-            if kind_keys:
-                keys += [names[key] for key in kind_keys]
-                records += table.records([table.slots[entity_id] for _, entity_id in kind_keys])
-        await connection.send_packed_command(_wire([
-            (b"MULTI",),
-            (b"MSET", *(item for pair in zip(keys, records, strict=True) for item in pair)),
-            (b"EVAL", _EXPIRE, str(len(keys)).encode(), *keys, _TTL),
-            (b"EXEC",)]))
-        for _ in range(3):  # OK to MULTI, QUEUED to MSET and EVAL
-            await connection.read_response()
-        replies = await connection.read_response()
-        if replies is None:
-            return False
-        for reply in replies:
-            if isinstance(reply, Exception):  # a command failed inside EXEC
-                raise reply
-        return True
+    async def _store_if_current(connection: Connection, tables: FeatureTables,
+                                written: list[EntityKey], names: dict[EntityKey, bytes],
+                                versions: list[bytes]) -> bool:
+        """Write the rows of ``written`` under a new version, if each record is still at the
+        version in ``versions`` (nothing is written otherwise)."""
+        by_kind: list[list[int]] = [[] for _ in tables.tables]
+        for position, key in enumerate(written):
+            by_kind[_KIND_INDEX[key[0]]].append(position)
+        version = os.urandom(VERSION_BYTES)
+        order: list[int] = []
+        values: list[bytes] = []
+        for table, positions in zip(tables.tables, by_kind, strict=True):
+            if positions:
+                order += positions
+                values += [version + record for record in table.records(
+                    [table.slots[written[position][1]] for position in positions])]
+        await connection.send_packed_command(_wire([(
+            b"EVAL", _WRITE_IF_CURRENT, b"%d" % len(order),
+            *(names[written[position]] for position in order), _TTL,
+            *(versions[position] for position in order), *values)]))
+        return bool(await connection.read_response() == 0)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -209,6 +217,11 @@ def _keys_of(txns: Sequence[Transaction]) -> tuple[list[EntityKey], list[EntityK
         written.update(dict.fromkeys(keys[:2]))
         written.update(dict.fromkeys(keys[3:]))
     return list(written), [key for key in inbound if key not in written]
+
+
+def _record(value: bytes) -> bytes:
+    """The record in a stored value (after its version)."""
+    return value[VERSION_BYTES:]
 
 
 def _wire(commands: Iterable[Sequence[bytes]]) -> bytes:
