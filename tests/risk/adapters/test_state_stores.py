@@ -248,6 +248,21 @@ async def test_a_record_it_cannot_read_is_scored_as_new_and_mended(
         *_only(_memory_tables_after([txn]).customer))
 
 
+async def test_a_key_holding_another_type_is_scored_as_new_and_replaced(
+    shared_store: RedisStateStore,
+) -> None:
+    txn = make_txn()
+    customer = shared_store.key((EntityKind.CUSTOMER, txn.customer_id))
+    await shared_store.client.hset(customer, "field", "another program's hash")
+
+    result = await _scorer(shared_store).score(txn)
+
+    assert result.features["customer.history_count"] == 0
+    assert await shared_store.client.type(customer) == b"string"
+    stored = await shared_store.tables([(EntityKind.CUSTOMER, txn.customer_id)])
+    assert _row(stored.customer, 0) == _row(*_only(_memory_tables_after([txn]).customer))
+
+
 def _only(table: KindTable) -> tuple[KindTable, int]:
     (slot,) = table.slots.values()
     return table, slot

@@ -62,12 +62,15 @@ _NO_VERSION = b""  # what GETRANGE answers for a key Redis does not have
 _TTL = str(STATE_HORIZON_S).encode()
 # KEYS: the records the batch writes. ARGV: the TTL, the version each was read at, then the
 # new values. Answers 0 once written, or the position of the first record no longer at its
-# version (nothing written). EVAL, not EVALSHA: Redis caches the compiled script by its
-# hash, and a flushed script cache cannot fail a batch.
+# version (nothing written). A key holding another type (MGET reads it as nil) is at the
+# empty version, and SET replaces it. EVAL, not EVALSHA: Redis caches the compiled script
+# by its hash, and a flushed script cache cannot fail a batch.
 _WRITE_IF_CURRENT = b"""
 local count = #KEYS
 for i = 1, count do
-  if redis.call('GETRANGE', KEYS[i], 0, 7) ~= ARGV[1 + i] then return i end
+  local version = redis.pcall('GETRANGE', KEYS[i], 0, 7)
+  if type(version) ~= 'string' then version = '' end
+  if version ~= ARGV[1 + i] then return i end
 end
 for i = 1, count do
   redis.call('SET', KEYS[i], ARGV[1 + count + i], 'EX', ARGV[1])
