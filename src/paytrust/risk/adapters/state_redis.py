@@ -174,13 +174,13 @@ class RedisStateStore:
         await connection.send_packed_command(_wire([
             (b"MGET", *(names[key] for key in written), *(names[key] for key in read_only))]))
         values = cast("list[bytes | None]", await connection.read_response())
-        present = [(key, _record(value)) for key, value in
-                   zip(read_only, values[len(written):], strict=True) if value is not None]
-        _load(tables, [(key, None if value is None else _record(value))
-                       for key, value in zip(written, values[:len(written)], strict=True)],
-              present)
-        return [_NO_VERSION if value is None else value[:VERSION_BYTES]
-                for value in values[:len(written)]]
+        of_written, of_read_only = values[:len(written)], values[len(written):]
+        _load(tables,
+              [(key, None if value is None else _record(value))
+               for key, value in zip(written, of_written, strict=True)],
+              [(key, _record(value)) for key, value in zip(read_only, of_read_only, strict=True)
+               if value is not None])
+        return [_NO_VERSION if value is None else value[:VERSION_BYTES] for value in of_written]
 
     @staticmethod
     async def _store_if_current(connection: Connection, tables: FeatureTables,
