@@ -5,7 +5,7 @@ random bytes, new with every write) and then its *record*: what its row of the c
 features' table (ring buckets, scalars, member hashes and times, member counts) holds beyond
 an empty row (``KindTable.record``, ``records.py``). ``<layout>`` names the records' layout
 (``record_layout``): a kernel with another layout reads and writes other keys, and the old
-records expire. A batch costs two round trips, each one pipelined write of commands:
+records expire. A batch costs two round trips, one command each:
 
 1. ``MGET`` every record the batch reads; they are loaded into scratch tables
    (``KindTable.load``), on which the engine scores with the same compiled kernel as in
